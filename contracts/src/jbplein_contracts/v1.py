@@ -1,0 +1,247 @@
+"""Version 1 of the plein's events.
+
+Within v1 an event only ever gains optional fields; anything incompatible is a v2 on a new
+channel. Every event is a :class:`~jbplein_contracts.envelope.CloudEvent` whose ``data`` carries
+no names, BSNs, dates of birth, addresses or free text: details stay behind the ``dataref`` API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from . import subjects
+from .envelope import CloudEvent, Gegevens
+from .subjects import Kanaal
+from .waarden import (
+    Aanpak,
+    Aantal,
+    OrganisatieCode,
+    Postcodegebied,
+    Taakaccent,
+    TermijnSoort,
+    Urgentie,
+    Wijk,
+    Zorg,
+)
+
+# --- melding ---------------------------------------------------------------------------------
+
+
+class MeldingOntvangenData(Gegevens):
+    melding_id: UUID
+    gezin_ref: UUID = Field(description="Pseudonymous reference of the gezin (stable per gezin).")
+    gekoppeld_aan: UUID | None = Field(
+        default=None,
+        description="The open melding about the same gezin this melding was linked to, if any.",
+    )
+    wijk: Wijk | None = None
+    postcodegebied: Postcodegebied | None = None
+    melder_organisatie: OrganisatieCode
+    ontvangen_op: AwareDatetime
+    bespreken_uiterlijk: date = Field(description="Last day on which the tafel must discuss it.")
+    spoed: bool
+    zorgen: list[Zorg] = Field(min_length=1, max_length=2)
+    aantal_kinderen: Aantal
+
+
+class MeldingOntvangen(CloudEvent[MeldingOntvangenData]):
+    """A melding was received and stored by intake."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.MELDING_ONTVANGEN
+    type: Literal["nl.jbplein.melding.ontvangen.v1"] = "nl.jbplein.melding.ontvangen.v1"
+
+
+class MeldingGeagendeerdData(Gegevens):
+    melding_id: UUID
+    sessie_id: UUID
+    sessie_datum: date
+    sessie_begin: AwareDatetime
+    bespreken_uiterlijk: date
+    spoed: bool
+    in_gevaar: bool = Field(description="True when the session lies past the deadline (at risk).")
+    herpland: bool = Field(default=False, description="True when this replaces an earlier plan.")
+
+
+class MeldingGeagendeerd(CloudEvent[MeldingGeagendeerdData]):
+    """A melding was put on the agenda of a tafel session (or moved to another one)."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.MELDING_GEAGENDEERD
+    type: Literal["nl.jbplein.melding.geagendeerd.v1"] = "nl.jbplein.melding.geagendeerd.v1"
+
+
+# --- besluit ---------------------------------------------------------------------------------
+
+
+class BesluitGenomenData(Gegevens):
+    besluit_id: UUID
+    melding_id: UUID
+    gezin_ref: UUID
+    versie: int = Field(ge=1, description="1 for a first besluit; higher for a correction.")
+    vorige_besluit_id: UUID | None = None
+    wijk: Wijk | None = None
+    postcodegebied: Postcodegebied | None = None
+    melder_organisatie: OrganisatieCode
+    aanpak: Aanpak
+    urgentie: Urgentie
+    taakaccent: Taakaccent = Taakaccent.CIVIEL
+    casusregie: OrganisatieCode = Field(description="The organisation that holds the casusregie.")
+    jeugdbeschermingsteam: list[OrganisatieCode] = Field(default_factory=list, max_length=20)
+    vto: bool = Field(description="A verzoek tot onderzoek goes to the Raad.")
+    genomen_op: AwareDatetime
+    contact_uiterlijk: date | None = None
+    raadsonderzoek_start_uiterlijk: date | None = None
+
+
+class BesluitGenomen(CloudEvent[BesluitGenomenData]):
+    """The tafel fixed a besluit on a melding."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.BESLUIT_GENOMEN
+    type: Literal["nl.jbplein.besluit.genomen.v1"] = "nl.jbplein.besluit.genomen.v1"
+
+
+# --- toewijzing ------------------------------------------------------------------------------
+
+
+class RegisseurToegewezenData(Gegevens):
+    toewijzing_id: UUID
+    melding_id: UUID
+    besluit_id: UUID
+    gezin_ref: UUID
+    jeugdbeschermer_ref: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Staff code, not a name."
+    )
+    gebiedsteam: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    taakaccent: Taakaccent
+    continuiteit: bool = Field(description="True when the gezin keeps its casusregisseur.")
+    toegewezen_op: AwareDatetime
+    contact_uiterlijk: date | None = None
+
+
+class RegisseurToegewezen(CloudEvent[RegisseurToegewezenData]):
+    """A casusregisseur of JBRR was assigned to the gezin."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.REGISSEUR_TOEGEWEZEN
+    type: Literal["nl.jbplein.regisseur.toegewezen.v1"] = "nl.jbplein.regisseur.toegewezen.v1"
+
+
+class ContactGeregistreerdData(Gegevens):
+    toewijzing_id: UUID
+    melding_id: UUID
+    contact_op: AwareDatetime
+    contact_uiterlijk: date
+    binnen_termijn: bool
+
+
+class ContactGeregistreerd(CloudEvent[ContactGeregistreerdData]):
+    """JBRR registered the casusregisseur's first contact with the gezin."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.CONTACT_GEREGISTREERD
+    type: Literal["nl.jbplein.contact.geregistreerd.v1"] = "nl.jbplein.contact.geregistreerd.v1"
+
+
+class RaadsonderzoekGevraagdData(Gegevens):
+    melding_id: UUID
+    besluit_id: UUID
+    gevraagd_op: AwareDatetime
+    start_uiterlijk: date
+
+
+class RaadsonderzoekGevraagd(CloudEvent[RaadsonderzoekGevraagdData]):
+    """The tafel asked the Raad voor de Kinderbescherming to investigate (VTO)."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.RAADSONDERZOEK_GEVRAAGD
+    type: Literal["nl.jbplein.raadsonderzoek.gevraagd.v1"] = "nl.jbplein.raadsonderzoek.gevraagd.v1"
+
+
+class RaadsonderzoekGestartData(Gegevens):
+    melding_id: UUID
+    besluit_id: UUID
+    gestart_op: AwareDatetime
+    start_uiterlijk: date
+    binnen_termijn: bool
+
+
+class RaadsonderzoekGestart(CloudEvent[RaadsonderzoekGestartData]):
+    """The Raad registered the start of its investigation."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.RAADSONDERZOEK_GESTART
+    type: Literal["nl.jbplein.raadsonderzoek.gestart.v1"] = "nl.jbplein.raadsonderzoek.gestart.v1"
+
+
+# --- termijnen -------------------------------------------------------------------------------
+
+
+class TermijnOverschredenData(Gegevens):
+    termijn: TermijnSoort
+    melding_id: UUID
+    uiterlijk: date = Field(description="The last day of the period that has passed.")
+    verlopen_op: AwareDatetime = Field(description="The moment the period ended.")
+    vastgesteld_op: AwareDatetime = Field(description="When the breach was established.")
+
+
+class TermijnOverschreden(CloudEvent[TermijnOverschredenData]):
+    """A promise was not kept in time: never silent."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.TERMIJN_OVERSCHREDEN
+    type: Literal["nl.jbplein.termijn.overschreden.v1"] = "nl.jbplein.termijn.overschreden.v1"
+
+
+# --- notificatie -----------------------------------------------------------------------------
+
+
+class BriefGereedData(Gegevens):
+    brief_id: UUID
+    melding_id: UUID
+    besluit_id: UUID
+    variant: Aanpak
+    met_regisseur: bool = Field(description="True when the letter names the casusregisseur.")
+    gereed_op: AwareDatetime
+
+
+class BriefGereed(CloudEvent[BriefGereedData]):
+    """The letter to the gezin about a besluit is ready to be sent."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.BRIEF_GEREED
+    type: Literal["nl.jbplein.brief.gereed.v1"] = "nl.jbplein.brief.gereed.v1"
+
+
+# --- partner events: minimised ---------------------------------------------------------------
+
+
+class PartnerBesluitGenomenData(Gegevens):
+    """What a partner may know of a besluit: a pseudonymous reference, the municipality, the
+    approach, dates and deadlines. Details only through the authorised ``dataref`` call."""
+
+    zaak_ref: UUID = Field(description="Pseudonymous case reference.")
+    aanpak: Aanpak
+    besluit_datum: date
+    contact_uiterlijk: date | None = None
+    raadsonderzoek_start_uiterlijk: date | None = None
+
+
+class PartnerBesluitGenomen(CloudEvent[PartnerBesluitGenomenData]):
+    """The minimised form of a besluit, on the partner subjects of its municipality."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.PARTNER_BESLUIT_GENOMEN
+    type: Literal["nl.jbplein.partner.besluit.genomen.v1"] = "nl.jbplein.partner.besluit.genomen.v1"
+
+
+EVENTS: tuple[type[CloudEvent[Any]], ...] = (
+    MeldingOntvangen,
+    MeldingGeagendeerd,
+    BesluitGenomen,
+    RegisseurToegewezen,
+    ContactGeregistreerd,
+    RaadsonderzoekGevraagd,
+    RaadsonderzoekGestart,
+    TermijnOverschreden,
+    BriefGereed,
+    PartnerBesluitGenomen,
+)
+"""Every v1 event, one per channel in :data:`jbplein_contracts.subjects.KANALEN`."""
+
+EVENT_BY_TYPE: dict[str, type[CloudEvent[Any]]] = {e.KANAAL.type: e for e in EVENTS}

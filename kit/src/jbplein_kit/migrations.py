@@ -1,0 +1,123 @@
+"""Alembic migrations, run by each service at start-up.
+
+Each service keeps its migrations in its own package (``<package>/migrations``) with an
+``env.py`` that calls :func:`run_env` with its metadata; the kit's tables (outbox, inbox, audit
+log) are part of every service's schema. ``python -m jbplein_kit.migrations revision <package>
+-m "..."`` writes a new revision from the difference between the models and the migrations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, MetaData, create_engine, pool
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from . import audit, inbox, outbox
+from .db import KitBase
+
+# The kit's tables belong to every service's schema; importing their modules registers them.
+_KIT_TABLES = (audit.AuditEntry, inbox.InboxEntry, outbox.OutboxMessage)
+
+
+def target_metadata(service_metadata: MetaData) -> list[MetaData]:
+    return [service_metadata, KitBase.metadata]
+
+
+def alembic_config(script_location: Path, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def run_env(service_metadata: MetaData) -> None:
+    """The body of a service's ``env.py``: migrate on the connection handed over by
+    :func:`upgrade`, or on a synchronous engine for the command line."""
+    metadata = target_metadata(service_metadata)
+    connection: Connection | None = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection, metadata)
+        return
+    url = context.config.get_main_option("sqlalchemy.url")
+    engine = create_engine(str(url), poolclass=pool.NullPool)
+    with engine.connect() as sync_connection:
+        _run(sync_connection, metadata)
+
+
+def _run(connection: Connection, metadata: list[MetaData]) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
+    """Bring the database to the newest revision."""
+
+    def _upgrade(connection: Connection) -> None:
+        config = alembic_config(script_location)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def differences(engine: AsyncEngine, service_metadata: MetaData) -> list[Any]:
+    """What the models have that the migrated database lacks (empty when they agree)."""
+
+    def _compare(connection: Connection) -> list[Any]:
+        migration_context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        merged = MetaData()
+        for metadata in target_metadata(service_metadata):
+            for table in metadata.tables.values():
+                table.to_metadata(merged)
+        return list(compare_metadata(migration_context, merged))
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(_compare)
+
+
+def _service_paths(package: str) -> Path:
+    module = importlib.import_module(package)
+    assert module.__file__ is not None
+    return Path(module.__file__).parent / "migrations"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jbplein_kit.migrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    revision = sub.add_parser("revision", help="autogenerate a revision for a service")
+    revision.add_argument("package", help="e.g. jbplein_intake")
+    revision.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+    script_location = _service_paths(args.package)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/autogenerate.db"
+        config = alembic_config(script_location, url)
+        command.upgrade(config, "head")
+        existing = [p for p in (script_location / "versions").glob("*.py")]
+        command.revision(
+            config, message=args.message, autogenerate=True, rev_id=f"{len(existing) + 1:04d}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

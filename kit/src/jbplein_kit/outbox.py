@@ -1,0 +1,216 @@
+"""The transactional outbox: a state change and its events commit together, then a relay
+publishes them to JetStream with ``Nats-Msg-Id`` = event id and marks them sent.
+
+An event written while NATS is down stays in the outbox and goes out when NATS is back; a
+publish that is retried after a crash is de-duplicated by the server on its message id, and by
+the consumers' inbox beyond the server's de-duplication window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from opentelemetry import propagate
+from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jbplein_contracts.envelope import CloudEvent
+
+from .clock import Clock
+from .db import KitBase, UtcDateTime
+
+log = logging.getLogger("jbplein.outbox")
+
+MSG_ID = "Nats-Msg-Id"
+
+
+class OutboxMessage(KitBase):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    message_id: Mapped[str] = mapped_column(String(120), unique=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+def trace_headers() -> dict[str, str]:
+    """The current trace context as message headers (``traceparent``, ``tracestate``)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def outbox_message(
+    *,
+    message_id: str,
+    subject: str,
+    payload: bytes,
+    now: datetime,
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    all_headers = {**trace_headers(), **(headers or {}), MSG_ID: message_id}
+    return OutboxMessage(
+        message_id=message_id,
+        subject=subject,
+        payload=payload,
+        headers=all_headers,
+        created_at=now,
+        attempts=0,
+    )
+
+
+def event_message(event: CloudEvent[Any], now: datetime) -> OutboxMessage:
+    """The outbox row of an event: published on its channel's subject with its id as msg id."""
+    return outbox_message(
+        message_id=str(event.id),
+        subject=event.nats_subject(),
+        payload=event.to_bytes(),
+        now=now,
+        headers={"ce-type": event.type},
+    )
+
+
+Publisher = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows in order. Woken at once after a commit, and polled as a
+    safety net (e.g. for rows written while NATS was down, or by another instance)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publish: Publisher,
+        clock: Clock,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 100,
+        keep_sent: timedelta = timedelta(days=7),
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self._sessions = sessions
+        self._publish = publish
+        self._clock = clock
+        self._poll = poll_seconds
+        self._batch = batch_size
+        self._keep_sent = keep_sent
+        self._max_backoff = max_backoff_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.failures = 0
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.0
+        last_cleanup: datetime | None = None
+        while not self._stopping:
+            try:
+                sent = await self.relay_once()
+                backoff = 0.0
+                if sent:
+                    continue  # there may be more
+                now = self._clock.now()
+                if last_cleanup is None or now - last_cleanup > timedelta(hours=1):
+                    await self.delete_sent_before(now - self._keep_sent)
+                    last_cleanup = now
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the relay must outlive NATS and database outages
+                self.failures += 1
+                backoff = min(self._max_backoff, max(0.2, backoff * 2))
+                log.warning("outbox relay paused %.1fs: %s", backoff, type(exc).__name__)
+                await asyncio.sleep(backoff)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent. On a publish error the
+        rows sent so far are marked, the error is recorded and re-raised."""
+        async with self._sessions() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)
+                .limit(self._batch)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.scalars(query)).all())
+            if not rows:
+                return 0
+            sent: list[int] = []
+            error: Exception | None = None
+            for row in rows:
+                try:
+                    await self._publish(row)
+                except Exception as exc:
+                    error = exc
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == row.id)
+                        .values(
+                            attempts=OutboxMessage.attempts + 1,
+                            last_error=type(exc).__name__[:200],
+                        )
+                    )
+                    break
+                sent.append(row.id)
+            if sent:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(sent))
+                    .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
+                )
+            await session.commit()
+        if error is not None:
+            raise error
+        return len(sent)
+
+    async def delete_sent_before(self, moment: datetime) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < moment
+                )
+            )
+            await session.commit()
+
+    async def pending(self) -> int:
+        """How many rows wait to be published (for health checks and tests)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))
+            )
+        return int(count or 0)

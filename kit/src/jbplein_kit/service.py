@@ -1,0 +1,274 @@
+"""One service's runtime, built in a factory at start-up: settings → telemetry → database →
+broker → consumers → ASGI app. Nothing here connects at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy import MetaData, text
+
+from jbplein_contracts import werkdagen
+from jbplein_contracts.envelope import CloudEvent
+from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
+
+from . import problems
+from .auth import Accounts
+from .clock import Clock, OffsetFileClock, SystemClock
+from .db import make_engine, make_sessionmaker
+from .gemeenten import load_gemeenten
+from .inbox import already_processed, record
+from .messaging import Messaging, Subscription
+from .migrations import upgrade
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+from .telemetry import setup_logging, setup_telemetry
+from .timers import Timer
+from .uow import UnitOfWork, unit_of_work
+
+log = logging.getLogger("jbplein.service")
+
+E = TypeVar("E", bound=CloudEvent[Any])
+M = TypeVar("M")
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+
+
+def clock_from(settings: ServiceSettings) -> Clock:
+    if settings.clock_file is not None:
+        return OffsetFileClock(settings.clock_file)
+    return SystemClock()
+
+
+class Service:
+    """Everything one service needs at run time."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        *,
+        metadata: MetaData,
+        migrations: Path,
+        clock: Clock | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.metadata = metadata
+        self.migrations = migrations
+        self.clock = clock or clock_from(settings)
+        self.telemetry = setup_telemetry(name, settings)
+        self.tracer = self.telemetry.tracer
+        self.database_url = settings.database_url_for(name)
+        self.engine = make_engine(self.database_url)
+        SQLAlchemyInstrumentor().instrument(
+            engine=self.engine.sync_engine,
+            tracer_provider=self.telemetry.tracer_provider,
+            enable_commenter=False,
+        )
+        self.sessions = make_sessionmaker(self.engine)
+        self.messaging = Messaging(name, settings, self.telemetry)
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.messaging.publish_outbox,
+            self.clock,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.accounts = Accounts.from_file(settings.accounts_file)
+        self.gemeenten = load_gemeenten(settings.gemeenten_file)
+        self.kalender = werkdagen.kalender(settings.gesloten_dagen, settings.open_dagen)
+        self.started = False
+        self._on_start: list[Callable[[Service], Awaitable[None]]] = []
+
+    def on_start(
+        self, hook: Callable[[Service], Awaitable[None]]
+    ) -> Callable[[Service], Awaitable[None]]:
+        """Run ``hook`` at start-up, after the migrations and before consuming."""
+        self._on_start.append(hook)
+        return hook
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction; on commit the outbox relay is woken."""
+        return unit_of_work(self.sessions, self.clock, self.name, self.relay.notify)
+
+    # --- consumers -------------------------------------------------------------------------
+
+    def consume(
+        self,
+        name: str,
+        filter_subject: str,
+        stream: Stream,
+        parse: Callable[[bytes], tuple[str, M]],
+        handler: Callable[[M, UnitOfWork], Awaitable[None]],
+    ) -> None:
+        """Register a durable consumer whose handler runs once per message id, in one
+        transaction with its inbox row and its outgoing events."""
+        consumer = f"{self.name}-{name}"
+
+        async def process(message_id: str, parsed: M) -> None:
+            async with self.unit_of_work() as uow:
+                if await already_processed(uow.session, consumer, message_id):
+                    log.info("%s: %s already processed; skipped", consumer, message_id)
+                    return
+                await handler(parsed, uow)
+                record(uow.session, consumer, message_id, uow.now)
+
+        self.messaging.subscribe(
+            Subscription(
+                name=consumer,
+                filter_subject=filter_subject,
+                stream=stream,
+                parse=parse,
+                process=process,
+            )
+        )
+
+    def on_event(self, event_type: type[E]) -> Callable[[H], H]:
+        """Decorator: handle every event of ``event_type`` (all municipalities)."""
+        kanaal = event_type.KANAAL
+
+        def parse(body: bytes) -> tuple[str, E]:
+            event = event_type.model_validate_json(body)
+            return str(event.id), event
+
+        def register(handler: H) -> H:
+            self.consume(
+                f"{kanaal.domein}-{kanaal.gebeurtenis}-v{kanaal.versie}",
+                kanaal.alle_gemeenten,
+                kanaal.stream,
+                parse,
+                handler,
+            )
+            return handler
+
+        return register
+
+    def on_timer(self, soort: str) -> Callable[[H], H]:
+        """Decorator: handle this service's timers of one kind when they fire."""
+
+        def parse(body: bytes) -> tuple[str, Timer]:
+            timer = Timer.model_validate_json(body)
+            return f"timer-{timer.id}", timer
+
+        def register(handler: H) -> H:
+            self.consume(
+                f"timer-{soort}", timer_verlopen(self.name, soort), STREAM_TIMER, parse, handler
+            )
+            return handler
+
+        return register
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await upgrade(self.engine, self.migrations)
+        for hook in self._on_start:
+            await hook(self)
+        await self.messaging.start()
+        self.relay.start()
+        self.relay.notify()
+        self.started = True
+        log.info("%s started", self.name)
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.relay.stop()
+        await self.messaging.stop()
+        await self.engine.dispose()
+        self.telemetry.shutdown()
+
+    async def ready(self) -> dict[str, Any]:
+        """What /readyz reports: database reachable, NATS connected, outbox backlog."""
+        status: dict[str, Any] = {"service": self.name}
+        try:
+            async with self.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+            status["database"] = "ok"
+            status["outbox_pending"] = await self.relay.pending()
+        except Exception as exc:
+            status["database"] = f"unavailable ({type(exc).__name__})"
+        status["nats"] = "ok" if self.messaging.connected else "unavailable"
+        status["dead_letters"] = self.messaging.dead_letters
+        return status
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def create_app(self, *, title: str, description: str, version: str = "1.0.0") -> FastAPI:
+        service = self
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            await service.start()
+            try:
+                yield
+            finally:
+                await service.stop()
+
+        app = FastAPI(
+            title=title,
+            description=description,
+            version=version,
+            lifespan=lifespan,
+            openapi_url="/api/v1/openapi.json",
+            docs_url="/api/v1/docs",
+            redoc_url=None,
+        )
+        app.state.service = self
+        app.state.accounts = self.accounts
+        problems.install(app)
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": service.name}
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz() -> JSONResponse:
+            status = await service.ready()
+            ok = status["database"] == "ok" and status["nats"] == "ok"
+            return JSONResponse(status, status_code=200 if ok else 503)
+
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=self.telemetry.tracer_provider,
+            meter_provider=self.telemetry.meter_provider,
+            excluded_urls="healthz,readyz",
+        )
+        return app
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings, name: str) -> None:
+    """Run a service with uvicorn (the ``python -m jbplein_<service>`` entry point)."""
+    import uvicorn
+
+    setup_logging(name, settings.log_level)
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )

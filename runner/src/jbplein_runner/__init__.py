@@ -1,0 +1,1 @@
+"""The embedded runner behind ``./jbplein up``, also used by the tests to start real processes."""

@@ -1,0 +1,1 @@
+"""Intake: every melding enters the plein here, once, complete and safe."""

@@ -1,0 +1,9 @@
+from pydantic_settings import SettingsConfigDict
+
+from jbplein_kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="JBPLEIN_", extra="ignore", frozen=True)
+
+    port: int = 8104

@@ -1,0 +1,1 @@
+"""Tafel: the daily agenda within two working days, the besluit and its notulen."""

@@ -1,0 +1,1 @@
+"""Toewijzing: a casusregisseur at once, and the five-working-day promises kept."""

@@ -1,0 +1,81 @@
+"""Databases for tests: SQLite always; PostgreSQL where ``TEST_DATABASE_URL`` is set (CI), or
+through testcontainers where a Docker engine is reachable. Each test gets its own database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+_container_url: str | None = None
+
+
+def _docker_reachable() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
+def postgres_server_url() -> str | None:
+    """The PostgreSQL server to create test databases on, or None."""
+    global _container_url
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return url
+    if _container_url is None and _docker_reachable():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:16-alpine")
+        container.start()
+        _container_url = container.get_connection_url()
+    return _container_url
+
+
+def _asyncpg_dsn(url: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+async def create_postgres_database(server_url: str) -> str:
+    name = f"jbplein_t_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(server_url: str, database_url: str) -> None:
+    name = make_url(database_url).database
+    connection = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def sqlite_url(folder: Path, name: str = "test") -> str:
+    return f"sqlite:///{folder / f'{name}.db'}"
+
+
+@contextmanager
+def env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
