@@ -66,7 +66,9 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def database_factory(backend: str, tmp_path: Path) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+async def database_factory(
+    backend: str, tmp_path: Path
+) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
     """Makes more fresh databases of the same backend (one per service of a test)."""
     created: list[str] = []
     server = databases.postgres_server_url() if backend == "postgres" else None

@@ -36,9 +36,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = "probe-melding-ontvangen-v1"
 
 
-def probe_settings(database_url: str, nats_server: NatsServer, tmp_path: Path, **kw: object) -> ServiceSettings:
+def probe_settings(
+    database_url: str, nats_server: NatsServer, tmp_path: Path, **kw: object
+) -> ServiceSettings:
     return fast_settings(
-        ServiceSettings, database_url=database_url, nats_url=nats_server.url, data_dir=tmp_path,
+        ServiceSettings,
+        database_url=database_url,
+        nats_url=nats_server.url,
+        data_dir=tmp_path,
         **kw,
     )
 
@@ -52,7 +57,8 @@ async def jetstream(server: NatsServer):  # type: ignore[no-untyped-def]
 
 async def dead_letters(js, consumer: str) -> list:  # type: ignore[no-untyped-def]
     sub = await js.pull_subscribe(
-        subjects.dlq(consumer), stream=subjects.STREAM_DLQ.name,
+        subjects.dlq(consumer),
+        stream=subjects.STREAM_DLQ.name,
         config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
     )
     try:
@@ -81,7 +87,9 @@ async def test_consumer_killed_after_commit_before_ack_does_not_apply_the_event_
     log = (tmp_path / "probe.log").open("ab")
     first = processes.spawn(
         [sys.executable, "-m", "tests.support.probe.process"],
-        env={**env, "PROBE_KILL_AFTER_COMMIT": "1"}, log=log, cwd=ROOT,
+        env={**env, "PROBE_KILL_AFTER_COMMIT": "1"},
+        log=log,
+        cwd=ROOT,
     )
     returncode = await asyncio.to_thread(first.wait, 60)
     assert returncode == -9, (tmp_path / "probe.log").read_text()
@@ -95,6 +103,7 @@ async def test_consumer_killed_after_commit_before_ack_does_not_apply_the_event_
         [sys.executable, "-m", "tests.support.probe.process"], env=env, log=log, cwd=ROOT
     )
     try:
+
         async def redelivered_and_acked() -> bool:
             i = await js.consumer_info(subjects.STREAM_INTERN.name, CONSUMER)
             return i.delivered.consumer_seq >= 2 and i.num_ack_pending == 0 and i.num_pending == 0
@@ -127,8 +136,9 @@ async def test_failing_handler_is_redelivered_a_bounded_number_of_times_then_dea
     connection, js = await jetstream(nats_server)
     async with running(service):
         for event in (bad, good):
-            await js.publish(event.nats_subject(), event.to_bytes(),
-                             headers={"Nats-Msg-Id": str(event.id)})
+            await js.publish(
+                event.nats_subject(), event.to_bytes(), headers={"Nats-Msg-Id": str(event.id)}
+            )
         await eventually(lambda: effects(service))
         letters = await eventually(lambda: dead_letters(js, CONSUMER))
 
@@ -163,9 +173,7 @@ async def test_unparseable_message_goes_to_the_dead_letter_subject_at_once(
         await js.publish(subject, b"\xff\x00 not even json")
         await js.publish(good.nats_subject(), good.to_bytes())
         await eventually(lambda: effects(service))
-        letters = await eventually(
-            lambda: _at_least(dead_letters(js, CONSUMER), 2)
-        )
+        letters = await eventually(lambda: _at_least(dead_letters(js, CONSUMER), 2))
     assert {letter.headers[DLQ_REASON] for letter in letters} == {"invalid"}
     assert {letter.headers[DLQ_DELIVERIES] for letter in letters} == {"1"}
     assert [e.message_id for e in await effects(service)] == [str(good.id)]
@@ -224,7 +232,7 @@ async def test_scheduled_deadline_fires_after_a_nats_server_restart_on_the_same_
         due = wall_now() + timedelta(seconds=4)
         timer = Timer(soort="test", sleutel="deadline-1", verloopt_op=due)
         async with service.unit_of_work() as uow:
-            uow.schedule(timer)
+            await uow.schedule(timer)
         await eventually(lambda: _is_zero(service.relay.pending()))
         nats_server.stop()
         nats_server.start()
@@ -239,12 +247,56 @@ async def test_a_clock_that_runs_ahead_fires_timers_by_its_own_time(
     clock = ManualClock(wall_now() + timedelta(days=3))
     service = create_probe(probe_settings(database_url, nats_server, tmp_path), clock=clock)
     async with running(service):
-        timer = Timer(soort="test", sleutel="skewed", verloopt_op=clock.now() + timedelta(seconds=2))
+        timer = Timer(
+            soort="test", sleutel="skewed", verloopt_op=clock.now() + timedelta(seconds=2)
+        )
         async with service.unit_of_work() as uow:
-            uow.schedule(timer)
+            await uow.schedule(timer)
+        clock.advance(timedelta(seconds=3))
         started = wall_now()
         await eventually(lambda: effects(service, "timer"), timeout=20)
     assert wall_now() - started < timedelta(seconds=15), "fired at the shifted wall-clock time"
+
+
+async def test_moving_the_clock_past_a_deadline_makes_its_timer_fire(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    clock = ManualClock(wall_now())
+    service = create_probe(probe_settings(database_url, nats_server, tmp_path), clock=clock)
+    async with running(service):
+        timer = Timer(
+            soort="test", sleutel="over-twee-dagen", verloopt_op=clock.now() + timedelta(days=2)
+        )
+        async with service.unit_of_work() as uow:
+            await uow.schedule(timer)
+        await eventually(lambda: _is_zero(service.relay.pending()))
+        await asyncio.sleep(1.5)
+        assert await effects(service, "timer") == [], "not due yet"
+        clock.advance(timedelta(days=2, seconds=1))
+        assert await service.reschedule_timers() == 1
+        fired = await eventually(lambda: effects(service, "timer"), timeout=20)
+    assert len(fired) == 1, "the replaced schedule did not fire as well"
+
+
+async def test_a_cancelled_timer_does_not_reach_its_handler(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    service = create_probe(probe_settings(database_url, nats_server, tmp_path))
+    async with running(service):
+        cancelled = Timer(
+            soort="test", sleutel="gestopt", verloopt_op=wall_now() + timedelta(seconds=2)
+        )
+        kept = Timer(soort="test", sleutel="loopt", verloopt_op=wall_now() + timedelta(seconds=3))
+        async with service.unit_of_work() as uow:
+            await uow.schedule(cancelled)
+            await uow.schedule(kept)
+        async with service.unit_of_work() as uow:
+            assert await uow.cancel_timer("gestopt")
+            assert not await uow.cancel_timer("onbekend")
+        fired = await eventually(lambda: effects(service, "timer"), timeout=20)
+        await asyncio.sleep(1.0)
+        fired = await effects(service, "timer")
+    assert [e.message_id for e in fired] == [str(kept.id)]
 
 
 @pytest.mark.parametrize("gemeente", ["0599", "1621"])

@@ -64,7 +64,12 @@ class CloudEvent(BaseModel, Generic[DataT]):
     )
     time: AwareDatetime
     datacontenttype: Literal["application/json"] = "application/json"
-    dataref: str | None = Field(default=None, max_length=2000)
+    dataref: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=r"^https?://[^\s?#]+$",
+        description="URL of the details behind an authorised, audited API (no query string).",
+    )
     data: DataT
 
     @field_validator("type")

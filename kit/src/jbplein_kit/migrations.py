@@ -21,11 +21,16 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, create_engine, pool
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from . import audit, inbox, outbox
+from . import audit, inbox, outbox, timers
 from .db import KitBase
 
 # The kit's tables belong to every service's schema; importing their modules registers them.
-_KIT_TABLES = (audit.AuditEntry, inbox.InboxEntry, outbox.OutboxMessage)
+_KIT_TABLES = (
+    audit.AuditEntry,
+    inbox.InboxEntry,
+    outbox.OutboxMessage,
+    timers.ScheduledTimer,
+)
 
 
 def target_metadata(service_metadata: MetaData) -> list[MetaData]:

@@ -4,6 +4,7 @@ broker → consumers → ASGI app. Nothing here connects at import time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,7 +15,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 
 from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import CloudEvent
@@ -31,7 +32,7 @@ from .migrations import upgrade
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
 from .telemetry import setup_logging, setup_telemetry
-from .timers import Timer
+from .timers import GEPLAND, VERLOPEN, ScheduledTimer, Timer
 from .uow import UnitOfWork, unit_of_work
 
 log = logging.getLogger("jbplein.service")
@@ -86,6 +87,7 @@ class Service:
         self.kalender = werkdagen.kalender(settings.gesloten_dagen, settings.open_dagen)
         self.started = False
         self._on_start: list[Callable[[Service], Awaitable[None]]] = []
+        self._clock_watch: asyncio.Task[None] | None = None
 
     def on_start(
         self, hook: Callable[[Service], Awaitable[None]]
@@ -160,12 +162,55 @@ class Service:
             return f"timer-{timer.id}", timer
 
         def register(handler: H) -> H:
+            async def fired(timer: Timer, uow: UnitOfWork) -> None:
+                row = await uow.session.get(ScheduledTimer, timer.sleutel)
+                if row is None or row.timer_id != str(timer.id) or row.status != GEPLAND:
+                    log.info("%s: timer %s is no longer current; ignored", self.name, timer.id)
+                    return
+                if uow.now < timer.verloopt_op:
+                    # Fired before its logical time (the clock was moved back): plan it again.
+                    await uow.schedule(timer.opnieuw())
+                    return
+                row.status = VERLOPEN
+                with self.tracer.start_as_current_span(
+                    f"termijn {soort} verlopen",
+                    attributes={
+                        "jbplein.timer.soort": soort,
+                        "jbplein.timer.verloopt_op": timer.verloopt_op.isoformat(),
+                    },
+                ):
+                    await handler(timer, uow)
+
             self.consume(
-                f"timer-{soort}", timer_verlopen(self.name, soort), STREAM_TIMER, parse, handler
+                f"timer-{soort}", timer_verlopen(self.name, soort), STREAM_TIMER, parse, fired
             )
             return handler
 
         return register
+
+    async def reschedule_timers(self) -> int:
+        """Schedule every pending timer again, at the wall-clock moment the clock now implies
+        (after the clock was moved, or the calendar changed). Returns how many."""
+        async with self.unit_of_work() as uow:
+            rows = (
+                await uow.session.scalars(
+                    select(ScheduledTimer).where(ScheduledTimer.status == GEPLAND)
+                )
+            ).all()
+            for row in rows:
+                await uow.schedule(Timer.model_validate(row.payload).opnieuw())
+        return len(rows)
+
+    async def _watch_clock(self) -> None:
+        """With a test clock from a file: when its offset changes, move the timers along."""
+        last = self.clock.skew()
+        while True:
+            await asyncio.sleep(0.25)
+            skew = self.clock.skew()
+            if abs((skew - last).total_seconds()) >= 1:
+                last = skew
+                count = await self.reschedule_timers()
+                log.info("%s: clock moved; %d timers scheduled again", self.name, count)
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -176,11 +221,18 @@ class Service:
         await self.messaging.start()
         self.relay.start()
         self.relay.notify()
+        if isinstance(self.clock, OffsetFileClock):
+            self._clock_watch = asyncio.create_task(self._watch_clock(), name="clock-watch")
         self.started = True
         log.info("%s started", self.name)
 
     async def stop(self) -> None:
         self.started = False
+        if self._clock_watch is not None:
+            self._clock_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clock_watch
+            self._clock_watch = None
         await self.relay.stop()
         await self.messaging.stop()
         await self.engine.dispose()

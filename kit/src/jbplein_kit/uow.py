@@ -17,7 +17,7 @@ from .audit import write_audit
 from .auth import Actor
 from .clock import Clock
 from .outbox import event_message
-from .timers import Timer, timer_message
+from .timers import GEANNULEERD, GEPLAND, ScheduledTimer, Timer, timer_message
 
 
 class UnitOfWork:
@@ -36,9 +36,29 @@ class UnitOfWork:
         """Publish ``event`` when, and only when, this unit of work commits."""
         self.session.add(event_message(event, self._now))
 
-    def schedule(self, timer: Timer) -> None:
-        """Schedule a deadline timer when this unit of work commits."""
+    async def schedule(self, timer: Timer) -> None:
+        """Schedule a deadline timer when this unit of work commits; a timer with the same
+        key is replaced."""
+        await self.session.merge(
+            ScheduledTimer(
+                sleutel=timer.sleutel,
+                soort=timer.soort,
+                timer_id=str(timer.id),
+                verloopt_op=timer.verloopt_op,
+                status=GEPLAND,
+                payload=timer.model_dump(mode="json"),
+                gepland_op=self._now,
+            )
+        )
         self.session.add(timer_message(timer, self.service, self.clock, self._now))
+
+    async def cancel_timer(self, sleutel: str) -> bool:
+        """Cancel a pending timer: when it fires it is ignored. False if none was pending."""
+        row = await self.session.get(ScheduledTimer, sleutel)
+        if row is None or row.status != GEPLAND:
+            return False
+        row.status = GEANNULEERD
+        return True
 
     def audit(self, actor: Actor, action: str, dossier: str, source_address: str | None) -> None:
         write_audit(

@@ -29,7 +29,6 @@ class ServiceSpec:
     name: str
     module: str
     default_port: int
-    screens: tuple[tuple[str, str], ...] = ()
 
 
 SERVICES: tuple[ServiceSpec, ...] = (

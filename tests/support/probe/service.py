@@ -55,8 +55,7 @@ def create_probe(
     clock: Clock | None = None,
     consume: bool = True,
 ) -> Service:
-    service = Service("probe", settings, metadata=Base.metadata, migrations=MIGRATIONS,
-                      clock=clock)
+    service = Service("probe", settings, metadata=Base.metadata, migrations=MIGRATIONS, clock=clock)
     if consume:
 
         @service.on_event(MeldingOntvangen)

@@ -88,7 +88,7 @@ def register(service: Service, settings: Settings) -> None:
                 onderwerp=data.melding_id,
             )
         )
-        uow.schedule(
+        await uow.schedule(
             Timer(
                 soort=BESPREKING,
                 sleutel=f"bespreking-{data.melding_id}",
