@@ -145,6 +145,17 @@ async def test_one_melding_through_all_four_services_is_one_trace(up: Up) -> Non
     assert any("melding.ontvangen" in n and "process" in n for n in by_service["jbplein-tafel"])
     assert any("besluit.genomen" in n and "process" in n for n in by_service["jbplein-toewijzing"])
     assert any("regisseur.toegewezen" in n for n in by_service["jbplein-notificatie"])
+    database_spans = {
+        s["resource"]["attributes"]["service.name"]
+        for s in in_trace
+        if "db.system" in s["attributes"]
+    }
+    assert database_spans == {
+        "jbplein-intake",
+        "jbplein-tafel",
+        "jbplein-toewijzing",
+        "jbplein-notificatie",
+    }, "SQL statements are spans of the trace"
 
     everything = "".join(p.read_text() for p in (up.data_dir / "telemetry").glob("*"))
     everything += "".join(p.read_text() for p in (up.data_dir / "logs").glob("*.log"))

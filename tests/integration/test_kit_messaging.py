@@ -321,3 +321,23 @@ async def test_events_are_published_on_their_municipality_subject(
         message = await eventually(stored)
         assert message.subject == f"jbplein.intern.melding.ontvangen.v1.{gemeente}"
         await connection.close()
+
+
+async def test_moving_a_file_clock_reschedules_pending_timers_by_itself(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    clock_file = tmp_path / "clock-offset"
+    settings = probe_settings(database_url, nats_server, tmp_path, clock_file=clock_file)
+    service = create_probe(settings)
+    async with running(service):
+        timer = Timer(
+            soort="test", sleutel="morgen", verloopt_op=service.clock.now() + timedelta(days=1)
+        )
+        async with service.unit_of_work() as uow:
+            await uow.schedule(timer)
+        await eventually(lambda: _is_zero(service.relay.pending()))
+        clock_file.write_text(str(timedelta(days=1, seconds=2).total_seconds()))
+        fired = await eventually(lambda: effects(service, "timer"), timeout=20)
+        await asyncio.sleep(1.0)
+        fired = await effects(service, "timer")
+    assert len(fired) == 1, "the new schedule replaced the old one; it fired once"

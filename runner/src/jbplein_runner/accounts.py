@@ -96,3 +96,20 @@ def ensure_accounts(data_dir: Path) -> tuple[Path, Path]:
 def read_credentials(credentials_file: Path) -> dict[str, dict[str, str]]:
     with credentials_file.open("rb") as handle:
         return tomllib.load(handle)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m jbplein_runner.accounts FOLDER``: generate accounts for a deployment."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m jbplein_runner.accounts FOLDER\n")
+        return 2
+    accounts_file, credentials_file = ensure_accounts(Path(args[0]))
+    sys.stdout.write(f"accounts (hashes): {accounts_file}\ncredentials: {credentials_file}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
