@@ -44,9 +44,9 @@ def declared(member: str) -> set[str]:
             continue  # not installed here (a marker excludes it), so not importable either
         for text in found:
             requirement = Requirement(text)
+            # Optional extras of a dependency are not counted: declare what you import.
             if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
-                if not (name == member and "extra" in str(requirement.marker)):
-                    continue
+                continue
             todo.append(_name(text.split(";")[0]))
     return seen
 
