@@ -9,6 +9,7 @@ from typing import Any
 
 import nats
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from jbplein_contracts import subjects
@@ -44,6 +45,22 @@ MELDING = {
     "spoed": False,
 }
 
+
+@pytest.fixture
+def intake(
+    nats_server: NatsServer, database_url: str, tmp_path: Path, accounts_file: Path
+) -> FastAPI:
+    return intake_app(
+        fast_settings(
+            IntakeSettings,
+            database_url=database_url,
+            nats_url=nats_server.url,
+            data_dir=tmp_path,
+            accounts_file=accounts_file,
+        )
+    )
+
+
 SERVICES: list[tuple[str, Any, Any]] = [
     ("intake", lambda s: intake_app(s).state.service, IntakeSettings),
     ("tafel", tafel_service, TafelSettings),
@@ -69,21 +86,9 @@ async def test_migrations_create_exactly_the_schema_of_the_models(
 
 
 async def test_intake_stores_a_melding_and_publishes_it_through_the_outbox(
-    nats_server: NatsServer,
-    database_url: str,
-    tmp_path: Path,
-    accounts_file: Path,
-    tokens: dict[str, str],
+    nats_server: NatsServer, intake: FastAPI, tokens: dict[str, str]
 ) -> None:
-    app = intake_app(
-        fast_settings(
-            IntakeSettings,
-            database_url=database_url,
-            nats_url=nats_server.url,
-            data_dir=tmp_path,
-            accounts_file=accounts_file,
-        )
-    )
+    app = intake
     async with serving(app) as client:
         response = await client.post(
             "/api/v1/meldingen", json=MELDING, headers=bearer(tokens["veilig-thuis-api"])
@@ -117,21 +122,9 @@ async def test_intake_stores_a_melding_and_publishes_it_through_the_outbox(
 
 
 async def test_intake_refuses_bad_input_with_a_problem_per_field_and_stores_nothing(
-    nats_server: NatsServer,
-    database_url: str,
-    tmp_path: Path,
-    accounts_file: Path,
-    tokens: dict[str, str],
+    nats_server: NatsServer, intake: FastAPI, tokens: dict[str, str]
 ) -> None:
-    app = intake_app(
-        fast_settings(
-            IntakeSettings,
-            database_url=database_url,
-            nats_url=nats_server.url,
-            data_dir=tmp_path,
-            accounts_file=accounts_file,
-        )
-    )
+    app = intake
     async with serving(app) as client:
         bad = {**MELDING, "gemeente": "9999", "kinderen": [], "onbekend": True}
         response = await client.post(
@@ -154,21 +147,9 @@ async def test_intake_refuses_bad_input_with_a_problem_per_field_and_stores_noth
 
 
 async def test_intake_answers_503_with_retry_after_when_its_database_is_unreachable(
-    nats_server: NatsServer,
-    database_url: str,
-    tmp_path: Path,
-    accounts_file: Path,
-    tokens: dict[str, str],
+    nats_server: NatsServer, intake: FastAPI, tokens: dict[str, str]
 ) -> None:
-    app = intake_app(
-        fast_settings(
-            IntakeSettings,
-            database_url=database_url,
-            nats_url=nats_server.url,
-            data_dir=tmp_path,
-            accounts_file=accounts_file,
-        )
-    )
+    app = intake
     service: Service = app.state.service
     async with serving(app) as client:
         healthy = service.sessions
@@ -190,21 +171,9 @@ async def test_intake_answers_503_with_retry_after_when_its_database_is_unreacha
 
 
 async def test_a_partner_reads_only_its_own_meldingen_and_every_read_is_audited(
-    nats_server: NatsServer,
-    database_url: str,
-    tmp_path: Path,
-    accounts_file: Path,
-    tokens: dict[str, str],
+    nats_server: NatsServer, intake: FastAPI, tokens: dict[str, str]
 ) -> None:
-    app = intake_app(
-        fast_settings(
-            IntakeSettings,
-            database_url=database_url,
-            nats_url=nats_server.url,
-            data_dir=tmp_path,
-            accounts_file=accounts_file,
-        )
-    )
+    app = intake
     async with serving(app) as client:
         created = await client.post(
             "/api/v1/meldingen", json=MELDING, headers=bearer(tokens["veilig-thuis-api"])
