@@ -106,6 +106,11 @@ def tokens(accounts_dir: Path) -> dict[str, str]:
     return read_credentials(accounts_dir / "credentials.toml")["tokens"]
 
 
+@pytest.fixture(scope="session")
+def passwords(accounts_dir: Path) -> dict[str, str]:
+    return read_credentials(accounts_dir / "credentials.toml")["wachtwoorden"]
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

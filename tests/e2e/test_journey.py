@@ -16,19 +16,29 @@ from jbplein_contracts import subjects
 from jbplein_contracts.v1 import PartnerBesluitGenomen
 
 from ..conftest import bearer, eventually
+from ..support.meldingen import melding
 from .conftest import Up
 
-MELDING = {
-    "gemeente": "0599",
-    "kinderen": [{"voornaam": "Fenna", "achternaam": "Verbeek", "geboortedatum": "2018-06-14"}],
-    "postcode": "3073 KL",
-    "huisnummer": "88-zw",
-    "wijk": "Feijenoord",
-    "zorgen": ["veiligheid", "ontwikkeling"],
-    "toelichting": "Buren horen geschreeuw; kind komt niet naar school.",
-    "spoed": False,
-}
-PERSONAL = ["Fenna", "Verbeek", "2018-06-14", "3073 KL", "88-zw", "geschreeuw"]
+MELDING = melding(
+    gezin__kinderen=[{"voornaam": "Fenna", "achternaam": "Verbeek", "geboortedatum": "2018-06-14"}],
+    gezin__adres={"postcode": "3073 KL", "huisnummer": "88-zw", "wijk": "Feijenoord"},
+    zorgen={
+        "soorten": ["veiligheid", "ontwikkeling"],
+        "toelichting": "Buren horen geschreeuw; kind komt niet naar school.",
+    },
+)
+PERSONAL = [
+    "Fenna",
+    "Verbeek",
+    "2018-06-14",
+    "3073 KL",
+    "3073KL",
+    "88ZW",
+    "geschreeuw",
+    "Meike",
+    "Oudermans",
+    "Olga",
+]
 
 
 def spans(data_dir: Path) -> list[dict[str, Any]]:
@@ -185,7 +195,7 @@ async def test_ctrl_c_stops_every_process_and_the_data_survives_a_restart(up: Up
             headers=bearer(tokens["wijkteam-rotterdam-api"]),
         )
         assert again.status_code == 200
-        assert again.json()["gegevens"]["kinderen"][0]["voornaam"] == "Fenna"
+        assert again.json()["melding"]["gezin"]["kinderen"][0]["voornaam"] == "Fenna"
 
 
 async def test_killing_the_runner_leaves_no_orphans(up: Up) -> None:

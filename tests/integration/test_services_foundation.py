@@ -32,18 +32,10 @@ from jbplein_toewijzing.app import create_service as toewijzing_service
 from jbplein_toewijzing.settings import Settings as ToewijzingSettings
 
 from ..conftest import bearer, eventually, fast_settings, running, serving
-from ..support.probe.service import melding
+from ..support.meldingen import PERSOONSGEGEVENS, melding
+from ..support.probe.service import melding as melding_event
 
-MELDING = {
-    "gemeente": "0599",
-    "kinderen": [{"voornaam": "Anna", "achternaam": "Jansen", "geboortedatum": "2019-03-01"}],
-    "postcode": "3072 AB",
-    "huisnummer": "12",
-    "wijk": "Feijenoord",
-    "zorgen": ["veiligheid"],
-    "toelichting": "Zorgen over de veiligheid thuis.",
-    "spoed": False,
-}
+MELDING = melding()
 
 
 @pytest.fixture
@@ -112,7 +104,7 @@ async def test_intake_stores_a_melding_and_publishes_it_through_the_outbox(
         assert str(event.data.melding_id) == body["id"]
         assert message.headers["Nats-Msg-Id"] == str(event.id)
         assert event.data.bespreken_uiterlijk.isoformat() == body["bespreken_uiterlijk"]
-        for secret in ("Anna", "Jansen", "2019-03-01", "3072 AB", "Zorgen over"):
+        for secret in PERSOONSGEGEVENS:
             assert secret not in message.data.decode(), f"{secret!r} leaked into the event"
         assert (
             event.dataref
@@ -126,14 +118,14 @@ async def test_intake_refuses_bad_input_with_a_problem_per_field_and_stores_noth
 ) -> None:
     app = intake
     async with serving(app) as client:
-        bad = {**MELDING, "gemeente": "9999", "kinderen": [], "onbekend": True}
+        bad = melding(gemeente="9999", gezin__kinderen=[], onbekend=True)
         response = await client.post(
             "/api/v1/meldingen", json=bad, headers=bearer(tokens["veilig-thuis-api"])
         )
         assert response.status_code == 400
         assert response.headers["content-type"] == "application/problem+json"
         names = {p["name"] for p in response.json()["invalidParams"]}
-        assert {"kinderen", "onbekend"} <= names
+        assert {"gezin.kinderen", "onbekend"} <= names
         unknown = await client.post(
             "/api/v1/meldingen",
             json={**MELDING, "gemeente": "9999"},
@@ -181,7 +173,7 @@ async def test_a_partner_reads_only_its_own_meldingen_and_every_read_is_audited(
         path = f"/api/v1/meldingen/{created.json()['id']}"
         own = await client.get(path, headers=bearer(tokens["veilig-thuis-api"]))
         assert own.status_code == 200
-        assert own.json()["gegevens"]["kinderen"][0]["voornaam"] == "Anna"
+        assert own.json()["melding"]["gezin"]["kinderen"][0]["voornaam"] == "Anna"
         other = await client.get(path, headers=bearer(tokens["politie-api"]))
         assert other.status_code == 404
         staff = await client.get(path, headers=bearer(tokens["ondersteuner"]))
@@ -208,7 +200,7 @@ async def test_tafel_plans_a_melding_and_reports_a_missed_two_day_deadline(
         ),
         clock,
     )
-    event = melding(now=friday)
+    event = melding_event(now=friday)
     event = event.model_copy(
         update={
             "data": event.data.model_copy(

@@ -149,6 +149,7 @@ def test_production_refuses_unsafe_settings() -> None:
         database_url="postgresql://db/intake",
         accounts_file=Path("/etc/jbplein/accounts.toml"),
         public_url="https://intake.jbplein.nl",
+        session_secret="s" * 32,
     )
     assert ok.database_url_for("intake") == "postgresql://db/intake"
     with pytest.raises(ValidationError, match="TELEMETRY_FILE"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -21,11 +22,12 @@ from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import CloudEvent
 from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
 
-from . import problems
+from . import openapi, problems, screens
 from .auth import Accounts
 from .clock import Clock, OffsetFileClock, SystemClock
 from .db import make_engine, make_sessionmaker
 from .gemeenten import load_gemeenten
+from .guards import ApiRequestGuard
 from .inbox import already_processed, record
 from .messaging import Messaging, Subscription
 from .migrations import upgrade
@@ -254,7 +256,15 @@ class Service:
 
     # --- HTTP ------------------------------------------------------------------------------
 
-    def create_app(self, *, title: str, description: str, version: str = "1.0.0") -> FastAPI:
+    def create_app(
+        self,
+        *,
+        title: str,
+        description: str,
+        version: str = "1.0.0",
+        templates: Path | None = None,
+        home: str = "/api/v1/docs",
+    ) -> FastAPI:
         service = self
 
         @asynccontextmanager
@@ -277,6 +287,18 @@ class Service:
         app.state.service = self
         app.state.accounts = self.accounts
         problems.install(app)
+        openapi.install(app)
+        app.add_middleware(ApiRequestGuard, max_body_bytes=self.settings.max_body_bytes)
+        secret = self.settings.session_secret
+        screens.install(
+            app,
+            screens.make_templates(templates, {"links": self.settings.links()}),
+            screens.Sessions(
+                secret.get_secret_value().encode() if secret else secrets.token_bytes(32),
+                secure=self.settings.base_url().startswith("https://"),
+            ),
+            home,
+        )
 
         @app.get("/healthz", include_in_schema=False)
         async def healthz() -> dict[str, str]:

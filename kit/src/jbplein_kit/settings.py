@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Omgeving = Literal["ontwikkeling", "test", "productie"]
@@ -54,6 +54,16 @@ class ServiceSettings(BaseSettings):
     gesloten_dagen: tuple[date, ...] = ()
     open_dagen: tuple[date, ...] = ()
 
+    # HTTP
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    session_secret: SecretStr | None = Field(
+        default=None, description="Signs staff sessions; the same on every service of a host."
+    )
+    intake_url: str | None = None
+    tafel_url: str | None = None
+    toewijzing_url: str | None = None
+    notificatie_url: str | None = None
+
     # time control for the end-to-end tests; refused in production
     clock_file: Path | None = None
 
@@ -78,6 +88,8 @@ class ServiceSettings(BaseSettings):
             problemen.append("a telemetry exporter other than console")
         if self.public_url is None:
             problemen.append("JBPLEIN_PUBLIC_URL")
+        if self.session_secret is None or len(self.session_secret.get_secret_value()) < 32:
+            problemen.append("JBPLEIN_SESSION_SECRET of at least 32 characters")
         if problemen:
             raise ValueError("production needs " + "; ".join(problemen))
         return self
@@ -90,3 +102,12 @@ class ServiceSettings(BaseSettings):
 
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def links(self) -> dict[str, str | None]:
+        """Where the other services' screens are, for the navigation of the screens."""
+        return {
+            "intake": self.intake_url,
+            "tafel": self.tafel_url,
+            "toewijzing": self.toewijzing_url,
+            "notificatie": self.notificatie_url,
+        }

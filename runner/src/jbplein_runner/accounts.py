@@ -93,6 +93,17 @@ def ensure_accounts(data_dir: Path) -> tuple[Path, Path]:
     return accounts_file, credentials_file
 
 
+def ensure_session_secret(data_dir: Path) -> str:
+    """The secret that signs staff sessions, the same for every service of this data folder."""
+    path = data_dir / "session_secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new_token())
+    return path.read_text(encoding="utf-8").strip()
+
+
 def read_credentials(credentials_file: Path) -> dict[str, dict[str, str]]:
     with credentials_file.open("rb") as handle:
         return tomllib.load(handle)

@@ -1,155 +1,220 @@
-"""The partner API: submit a melding, read it back."""
+"""The partner API: submit a melding (idempotently), read it back; the staff list."""
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+from datetime import date, datetime, time
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from jbplein_contracts import werkdagen
-from jbplein_contracts.envelope import Bron
-from jbplein_contracts.v1 import MeldingOntvangen, MeldingOntvangenData
-from jbplein_contracts.waarden import BESPREKING_WERKDAGEN, Zorg
+from jbplein_contracts.werkdagen import AMSTERDAM
 from jbplein_kit.auth import STAF, Actor, Rol, requires
-from jbplein_kit.problems import Problem, invalid_param
+from jbplein_kit.problems import Problem
 from jbplein_kit.service import ServiceDep, client_address
 
-from .models import Melding
+from .models import Idempotentie, Melding
+from .registratie import Kanaal, registreer
+from .schemas import MeldingDetail, MeldingenPagina, MeldingIn, MeldingOut, MeldingStatus
 
 router = APIRouter(prefix="/api/v1", tags=["meldingen"])
 
-Naam = Annotated[str, Field(min_length=1, max_length=100)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The same key again gives the same answer, never a second melding.",
+    ),
+]
 
 
-class KindIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    voornaam: Naam
-    achternaam: Naam
-    geboortedatum: date
-
-
-class MeldingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    gemeente: str = Field(pattern=r"^\d{4}$", description="CBS code of an onboarded municipality")
-    kinderen: list[KindIn] = Field(min_length=1, max_length=15)
-    postcode: str = Field(pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
-    huisnummer: str = Field(min_length=1, max_length=10)
-    wijk: str | None = Field(default=None, max_length=80, pattern=r"^[\w .'-]+$")
-    zorgen: list[Zorg] = Field(min_length=1, max_length=2)
-    toelichting: str = Field(min_length=1, max_length=5000)
-    spoed: bool = False
-
-
-class MeldingOut(BaseModel):
-    id: UUID
-    status: str
-    gemeente: str
-    ontvangen_op: str
-    bespreken_uiterlijk: date
-    spoed: bool
-
-
-class MeldingDetail(MeldingOut):
-    melder_organisatie: str
-    gegevens: dict[str, Any]
-
-
-def _out(melding: Melding) -> MeldingOut:
+def melding_out(melding: Melding) -> MeldingOut:
     return MeldingOut(
         id=melding.id,
-        status=melding.status,
+        referentie=melding.referentie,
+        status=MeldingStatus(melding.status),
         gemeente=melding.gemeente,
         ontvangen_op=melding.ontvangen_op.isoformat(),
         bespreken_uiterlijk=melding.bespreken_uiterlijk,
         spoed=melding.spoed,
+        gekoppeld_aan=melding.gekoppeld_aan,
     )
 
 
-@router.post("/meldingen", status_code=201, response_model=MeldingOut)
+def _replay(stored: Idempotentie, verzoek_hash: str) -> JSONResponse:
+    if stored.verzoek_hash != verzoek_hash:
+        raise Problem(
+            422,
+            "This Idempotency-Key was used before with a different body.",
+            title="Idempotency-Key reused",
+        )
+    return JSONResponse(
+        stored.antwoord,
+        status_code=201,
+        headers={
+            "Location": f"/api/v1/meldingen/{stored.melding_id}",
+            "Idempotent-Replayed": "true",
+        },
+    )
+
+
+@router.post(
+    "/meldingen",
+    status_code=201,
+    response_model=MeldingOut,
+    summary="Submit a melding",
+    responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
+)
 async def melding_indienen(
     melding_in: MeldingIn,
     request: Request,
     response: Response,
     service: ServiceDep,
-    actor: Annotated[Actor, Depends(requires(Rol.PARTNER, Rol.ONDERSTEUNER))],
-) -> MeldingOut:
-    if melding_in.gemeente not in service.gemeenten:
-        raise Problem(
-            400,
-            "The request has invalid fields.",
-            invalid_params=[
-                invalid_param("gemeente", "is not a municipality of the plein", "unknown")
-            ],
-        )
-    async with service.unit_of_work() as uow:
-        melding_id = uuid4()
-        postcodegebied = melding_in.postcode[:4]
-        deadline = werkdagen.termijn(uow.now, BESPREKING_WERKDAGEN, service.kalender)
-        melding = Melding(
-            id=melding_id,
-            gezin_ref=uuid4(),
-            gemeente=melding_in.gemeente,
-            melder_organisatie=actor.organisatie,
-            melder_account=actor.id,
-            ontvangen_op=uow.now,
-            bespreken_uiterlijk=deadline,
-            spoed=melding_in.spoed,
-            status="ontvangen",
-            gegevens=melding_in.model_dump(mode="json"),
-        )
-        uow.session.add(melding)
-        uow.audit(actor, "melding.indienen", str(melding_id), client_address(request))
-        uow.publish(
-            MeldingOntvangen.maak(
-                MeldingOntvangenData(
-                    gemeente=melding.gemeente,
-                    melding_id=melding_id,
-                    gezin_ref=melding.gezin_ref,
-                    wijk=melding_in.wijk,
-                    postcodegebied=postcodegebied,
-                    melder_organisatie=actor.organisatie,
-                    ontvangen_op=uow.now,
-                    bespreken_uiterlijk=deadline,
-                    spoed=melding_in.spoed,
-                    zorgen=melding_in.zorgen,
-                    aantal_kinderen=len(melding_in.kinderen),
-                ),
-                bron=Bron.INTAKE,
-                tijd=uow.now,
-                onderwerp=melding_id,
-                dataref=f"{service.settings.base_url()}/api/v1/meldingen/{melding_id}",
+    actor: Annotated[Actor, Depends(requires(Rol.PARTNER))],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Submit a melding for the tafel. The answer names the day by which the tafel discusses it
+    (two working days). A melding about a gezin with an open melding is linked to it."""
+    verzoek_hash = hashlib.sha256(melding_in.model_dump_json().encode()).hexdigest()
+    if idempotency_key is not None:
+        async with service.unit_of_work() as uow:
+            stored = await uow.session.get(Idempotentie, (actor.organisatie, idempotency_key))
+        if stored is not None:
+            return _replay(stored, verzoek_hash)
+    try:
+        async with service.unit_of_work() as uow:
+            melding = await registreer(
+                service,
+                uow,
+                melding_in,
+                melder_organisatie=actor.organisatie,
+                actor=actor,
+                kanaal=Kanaal.API,
+                bron_adres=client_address(request),
             )
-        )
-    response.headers["Location"] = f"/api/v1/meldingen/{melding_id}"
-    return _out(melding)
+            antwoord = melding_out(melding)
+            if idempotency_key is not None:
+                uow.session.add(
+                    Idempotentie(
+                        organisatie=actor.organisatie,
+                        sleutel=idempotency_key,
+                        verzoek_hash=verzoek_hash,
+                        melding_id=melding.id,
+                        antwoord=antwoord.model_dump(mode="json"),
+                        aangemaakt_op=uow.now,
+                    )
+                )
+    except IntegrityError:
+        # A concurrent request with the same key won: answer as it was answered.
+        if idempotency_key is None:
+            raise
+        async with service.unit_of_work() as uow:
+            stored = await uow.session.get(Idempotentie, (actor.organisatie, idempotency_key))
+        if stored is None:
+            raise
+        return _replay(stored, verzoek_hash)
+    response.headers["Location"] = f"/api/v1/meldingen/{melding.id}"
+    return antwoord
 
 
-@router.get("/meldingen/{melding_id}", response_model=MeldingDetail)
+@router.get("/meldingen/{melding_id}", response_model=MeldingDetail, summary="Read a melding")
 async def melding_lezen(
     melding_id: UUID,
     request: Request,
     service: ServiceDep,
     actor: Annotated[Actor, Depends(requires(Rol.PARTNER, Rol.DIENST, *STAF))],
 ) -> MeldingDetail:
+    """A melding with its details, for the melder's own organisation and the plein. Another
+    organisation's melding does not exist for the caller (404). Every read is audited."""
     async with service.unit_of_work() as uow:
         melding = await uow.session.get(Melding, melding_id)
-        if melding is None or not (
+        zichtbaar = melding is not None and (
             actor.is_staf
             or actor.heeft(Rol.DIENST)
             or melding.melder_organisatie == actor.organisatie
-        ):
-            # Another organisation's melding does not exist for this caller.
+        )
+        if melding is None or not zichtbaar:
             uow.audit(actor, "melding.lezen.geweigerd", str(melding_id), client_address(request))
             await uow.session.commit()
             raise Problem(404, "No melding with this id for your organisation.")
         uow.audit(actor, "melding.lezen", str(melding_id), client_address(request))
         return MeldingDetail(
-            **_out(melding).model_dump(),
+            **melding_out(melding).model_dump(),
             melder_organisatie=melding.melder_organisatie,
-            gegevens=melding.gegevens,
+            kanaal=melding.kanaal,
+            aanpak=melding.aanpak,
+            melding=MeldingIn.model_validate(melding.gegevens),
         )
+
+
+@router.get("/meldingen", response_model=MeldingenPagina, summary="List meldingen (plein staff)")
+async def meldingen(
+    request: Request,
+    service: ServiceDep,
+    actor: Annotated[Actor, Depends(requires(*STAF))],
+    status: MeldingStatus | None = None,
+    gemeente: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+    spoed: bool | None = None,
+    vanaf: Annotated[date | None, Query(description="Received on or after this day")] = None,
+    tot: Annotated[date | None, Query(description="Received before this day")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> MeldingenPagina:
+    """Meldingen, newest first, filtered by status, municipality, spoed and period."""
+    async with service.unit_of_work() as uow:
+        rows, totaal = await zoek_meldingen(
+            uow.session,
+            status=status,
+            gemeente=gemeente,
+            spoed=spoed,
+            vanaf=vanaf,
+            tot=tot,
+            limit=limit,
+            offset=offset,
+        )
+        for row in rows:
+            uow.audit(actor, "melding.lijst", str(row.id), client_address(request))
+        return MeldingenPagina(items=[melding_out(r) for r in rows], totaal=totaal)
+
+
+async def zoek_meldingen(
+    session: AsyncSession,
+    *,
+    status: MeldingStatus | None = None,
+    gemeente: str | None = None,
+    spoed: bool | None = None,
+    vanaf: date | None = None,
+    tot: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Melding], int]:
+    filters: list[Any] = []
+    if status is not None:
+        filters.append(Melding.status == status.value)
+    if gemeente is not None:
+        filters.append(Melding.gemeente == gemeente)
+    if spoed is not None:
+        filters.append(Melding.spoed == spoed)
+    if vanaf is not None:
+        filters.append(Melding.ontvangen_op >= datetime.combine(vanaf, time(0), AMSTERDAM))
+    if tot is not None:
+        filters.append(Melding.ontvangen_op < datetime.combine(tot, time(0), AMSTERDAM))
+    totaal = await session.scalar(select(func.count()).select_from(Melding).where(*filters))
+    rows = (
+        await session.scalars(
+            select(Melding)
+            .where(*filters)
+            .order_by(Melding.ontvangen_op.desc(), Melding.referentie.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return list(rows), int(totaal or 0)

@@ -1,4 +1,4 @@
-"""The intake service: settings → kit → API."""
+"""The intake service: settings → kit → consumers → API and screens."""
 
 from __future__ import annotations
 
@@ -9,28 +9,37 @@ from fastapi import FastAPI
 from jbplein_kit.clock import Clock
 from jbplein_kit.service import Service
 
-from . import api
+from . import api, handlers, screens
 from .models import Base
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_service(settings: Settings | None = None, clock: Clock | None = None) -> Service:
-    return Service(
+    service = Service(
         "intake",
         settings or Settings(),
         metadata=Base.metadata,
         migrations=MIGRATIONS,
         clock=clock,
     )
+    handlers.register(service)
+    return service
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     service = create_service(settings, clock)
     app = service.create_app(
         title="JB-plein intake",
-        description="Submit a melding to the Jeugdbeschermingsplein Rotterdam-Rijnmond.",
+        description=(
+            "Submit a melding to the Jeugdbeschermingsplein Rotterdam-Rijnmond. Authenticate with "
+            "your organisation's Bearer credential. Errors are application/problem+json."
+        ),
+        templates=TEMPLATES,
+        home="/meldingen/nieuw",
     )
     app.include_router(api.router)
+    app.include_router(screens.router)
     return app

@@ -1,0 +1,233 @@
+"""The staff screens' shared parts: login with a session cookie, CSRF tokens, templates.
+
+Staff log in with their account and password (scrypt hash in the accounts file). The session is
+a signed cookie (HMAC-SHA256 with ``JBPLEIN_SESSION_SECRET``), HttpOnly and SameSite=Strict;
+with one secret for all services, one login serves the screens of every service on the host.
+Forms carry a CSRF token bound to the session. The APIs never accept the cookie: they take a
+Bearer credential only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from .auth import Accounts, Actor, Rol
+
+COOKIE = "jbplein_sessie"
+KIT_TEMPLATES = Path(__file__).parent / "templates"
+KIT_STATIC = Path(__file__).parent / "static"
+MAX_AGE = 8 * 3600
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 60
+
+
+class LoginRequired(Exception):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class Forbidden(Exception):
+    pass
+
+
+class Sessions:
+    def __init__(self, secret: bytes, *, secure: bool = False, max_age: int = MAX_AGE) -> None:
+        self._secret = secret
+        self.secure = secure
+        self.max_age = max_age
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+    def issue(self, account_id: str) -> str:
+        payload = f"{account_id}|{int(time.time()) + self.max_age}|{secrets.token_hex(8)}"
+        return f"{payload}|{self._sign(payload)}"
+
+    def read(self, value: str | None) -> str | None:
+        if not value or value.count("|") != 3:
+            return None
+        payload, signature = value.rsplit("|", 1)
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            return None
+        account_id, expires, _nonce = payload.split("|")
+        if not expires.isdigit() or int(expires) < time.time():
+            return None
+        return account_id
+
+    def csrf(self, session_value: str) -> str:
+        return self._sign(f"csrf|{session_value}")
+
+    def csrf_ok(self, session_value: str | None, token: str | None) -> bool:
+        return bool(
+            session_value and token and hmac.compare_digest(self.csrf(session_value), token)
+        )
+
+    def locked(self, account_id: str) -> bool:
+        count, since = self._failures.get(account_id, (0, 0.0))
+        return count >= MAX_FAILURES and time.monotonic() - since < LOCKOUT_SECONDS
+
+    def failed(self, account_id: str) -> None:
+        count, since = self._failures.get(account_id, (0, time.monotonic()))
+        if time.monotonic() - since >= LOCKOUT_SECONDS:
+            count, since = 0, time.monotonic()
+        self._failures[account_id] = (count + 1, since)
+
+    def succeeded(self, account_id: str) -> None:
+        self._failures.pop(account_id, None)
+
+
+def make_templates(service_templates: Path | None, globals_: dict[str, Any]) -> Jinja2Templates:
+    loaders = [FileSystemLoader(str(service_templates))] if service_templates else []
+    loaders.append(FileSystemLoader(str(KIT_TEMPLATES)))
+    environment = Environment(
+        loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), auto_reload=False
+    )
+    environment.globals.update(globals_)
+    return Jinja2Templates(env=environment)
+
+
+def screen_actor(request: Request) -> Actor | None:
+    sessions: Sessions = request.app.state.sessions
+    accounts: Accounts = request.app.state.accounts
+    account_id = sessions.read(request.cookies.get(COOKIE))
+    if account_id is None or account_id not in accounts.accounts:
+        return None
+    return accounts.actor(accounts.accounts[account_id])
+
+
+def requires_screen(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
+    """A dependency for a screen: the logged-in staff member holding one of ``rollen``;
+    otherwise a redirect to the login page."""
+
+    async def dependency(request: Request) -> Actor:
+        actor = screen_actor(request)
+        if actor is None:
+            raise LoginRequired(request.url.path)
+        if rollen and not actor.heeft(*rollen):
+            raise Forbidden
+        request.state.actor = actor
+        return actor
+
+    return dependency
+
+
+def csrf_token(request: Request) -> str:
+    sessions: Sessions = request.app.state.sessions
+    return sessions.csrf(request.cookies.get(COOKIE, ""))
+
+
+async def verify_csrf(request: Request) -> None:
+    form = await request.form()
+    sessions: Sessions = request.app.state.sessions
+    token = form.get("csrf")
+    if not sessions.csrf_ok(request.cookies.get(COOKIE), token if isinstance(token, str) else None):
+        raise Forbidden
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A screen with the logged-in actor and a CSRF token for its forms."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"actor": getattr(request.state, "actor", None), "csrf": csrf_token(request), **context},
+        status_code=status_code,
+    )
+
+
+def _safe_return(path: str | None) -> str:
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def install(app: FastAPI, templates: Jinja2Templates, sessions: Sessions, home: str) -> None:
+    """Add login, logout, the static files and the redirect-to-login handling to ``app``."""
+    app.state.sessions = sessions
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(KIT_STATIC)), name="static")
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/inloggen", response_class=HTMLResponse)
+    async def login_form(request: Request, terug: str | None = None) -> Response:
+        return templates.TemplateResponse(
+            request, "inloggen.html", {"terug": _safe_return(terug), "fout": None}
+        )
+
+    @router.post("/inloggen")
+    async def login(
+        request: Request,
+        gebruiker: Annotated[str, Form(max_length=64)],
+        wachtwoord: Annotated[str, Form(max_length=200)],
+        terug: Annotated[str, Form(max_length=500)] = "/",
+    ) -> Response:
+        accounts: Accounts = request.app.state.accounts
+        actor = None if sessions.locked(gebruiker) else accounts.by_password(gebruiker, wachtwoord)
+        if actor is None or not actor.is_staf:
+            sessions.failed(gebruiker)
+            return templates.TemplateResponse(
+                request,
+                "inloggen.html",
+                {
+                    "terug": _safe_return(terug),
+                    "fout": "Onbekende gebruiker of onjuist wachtwoord.",
+                },
+                status_code=401,
+            )
+        sessions.succeeded(gebruiker)
+        response = RedirectResponse(_safe_return(terug), status_code=303)
+        response.set_cookie(
+            COOKIE,
+            sessions.issue(actor.id),
+            max_age=sessions.max_age,
+            httponly=True,
+            samesite="strict",
+            secure=sessions.secure,
+            path="/",
+        )
+        return response
+
+    @router.post("/uitloggen")
+    async def logout(_: Annotated[None, Depends(verify_csrf)]) -> Response:
+        response = RedirectResponse("/inloggen", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @router.get("/")
+    async def root() -> Response:
+        return RedirectResponse(home, status_code=303)
+
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/inloggen?terug={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "fout.html",
+            {
+                "titel": "Geen toegang",
+                "tekst": "Uw rol geeft geen toegang tot dit scherm, of het formulier is verlopen.",
+            },
+            status_code=403,
+        )

@@ -1,0 +1,26 @@
+"""Intake follows the tafel: a melding is planned, then decided."""
+
+from __future__ import annotations
+
+from jbplein_contracts.v1 import BesluitGenomen, MeldingGeagendeerd
+from jbplein_kit.service import Service
+from jbplein_kit.uow import UnitOfWork
+
+from .models import Melding
+from .schemas import MeldingStatus
+
+
+def register(service: Service) -> None:
+    @service.on_event(MeldingGeagendeerd)
+    async def geagendeerd(event: MeldingGeagendeerd, uow: UnitOfWork) -> None:
+        melding = await uow.session.get(Melding, event.data.melding_id)
+        if melding is not None and melding.status == MeldingStatus.ONTVANGEN:
+            melding.status = MeldingStatus.GEAGENDEERD.value
+
+    @service.on_event(BesluitGenomen)
+    async def besloten(event: BesluitGenomen, uow: UnitOfWork) -> None:
+        melding = await uow.session.get(Melding, event.data.melding_id)
+        if melding is None:
+            return
+        melding.status = MeldingStatus.BESLOTEN.value
+        melding.aanpak = event.data.aanpak.value

@@ -1,0 +1,68 @@
+"""Valid meldingen to start from in tests, with names and numbers that are easy to find back."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# BSNs that pass the 11-proef.
+BSN_KIND = "111222333"
+BSN_KIND_2 = "123456782"
+BSN_OUDER = "999990019"
+
+BASIS: dict[str, Any] = {
+    "gemeente": "0599",
+    "melder": {
+        "naam": "Meike Melder",
+        "functie": "Jeugdprofessional",
+        "telefoon": "010-1234567",
+        "email": "meike.melder@example.org",
+    },
+    "gezin": {
+        "ouders": [
+            {"voornaam": "Olga", "achternaam": "Oudermans", "rol": "moeder", "bsn": BSN_OUDER}
+        ],
+        "kinderen": [
+            {
+                "voornaam": "Anna",
+                "achternaam": "Oudermans",
+                "geboortedatum": "2019-03-01",
+                "bsn": BSN_KIND,
+            },
+        ],
+        "adres": {"postcode": "3072 AB", "huisnummer": "12b", "wijk": "Feijenoord"},
+    },
+    "zorgen": {"soorten": ["veiligheid"], "toelichting": "Geschreeuw en blauwe plekken gezien."},
+    "bestaande_hulp": [
+        {"organisatie": "Wijkteam Feijenoord", "omschrijving": "Opvoedondersteuning"}
+    ],
+    "waarom_vrijwillig_onvoldoende": "Moeder weigert verdere hulp.",
+    "spoed": False,
+}
+
+PERSOONSGEGEVENS = [
+    "Meike",
+    "Olga",
+    "Oudermans",
+    "Anna",
+    "2019-03-01",
+    BSN_KIND,
+    BSN_OUDER,
+    "3072 AB",
+    "3072AB",
+    "Geschreeuw",
+    "blauwe plekken",
+    "weigert",
+]
+
+
+def melding(**wijzigingen: Any) -> dict[str, Any]:
+    """A valid melding body; ``gezin__adres__postcode="..."`` sets a nested field."""
+    body = copy.deepcopy(BASIS)
+    for pad, waarde in wijzigingen.items():
+        delen = pad.split("__")
+        hier = body
+        for deel in delen[:-1]:
+            hier = hier[int(deel)] if deel.isdigit() else hier[deel]
+        hier[delen[-1]] = waarde
+    return body
