@@ -83,6 +83,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     that notices dead connections."""
     url = async_url(url)
     if is_sqlite(url):
+        # SQLite has one writer at a time, and a writer that finds the file locked sleeps and
+        # polls: in one process, one connection that callers queue for is faster and fairer.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 30)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

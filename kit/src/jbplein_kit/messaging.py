@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from jbplein_contracts import subjects
 from jbplein_contracts.subjects import Stream
 
-from .outbox import MSG_ID, OutboxMessage
+from .outbox import MSG_ID, Outgoing
 from .settings import ServiceSettings
 from .telemetry import Telemetry
 
@@ -253,7 +253,7 @@ class Messaging:
 
     # --- publishing ----------------------------------------------------------------------
 
-    async def publish_outbox(self, row: OutboxMessage) -> None:
+    async def publish_outbox(self, row: Outgoing) -> None:
         """Publish an outbox row under the trace context it was written in; waits for the
         stream's ack. A duplicate (same ``Nats-Msg-Id``) is acknowledged by the server too."""
         token = otel_context.attach(propagate.extract(row.headers))

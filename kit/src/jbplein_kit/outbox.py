@@ -13,10 +13,21 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from opentelemetry import propagate
-from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    LargeBinary,
+    Select,
+    String,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,7 +94,18 @@ def event_message(event: CloudEvent[Any], now: datetime) -> OutboxMessage:
     )
 
 
-Publisher = Callable[[OutboxMessage], Awaitable[None]]
+class Outgoing(Protocol):
+    """What the relay hands to the publisher: an outbox row, or its columns."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+
+Publisher = Callable[[Outgoing], Awaitable[None]]
 
 
 class OutboxRelay:
@@ -100,6 +122,7 @@ class OutboxRelay:
         batch_size: int = 100,
         keep_sent: timedelta = timedelta(days=7),
         max_backoff_seconds: float = 30.0,
+        lock_rows: bool = True,
     ) -> None:
         self._sessions = sessions
         self._publish = publish
@@ -108,6 +131,7 @@ class OutboxRelay:
         self._batch = batch_size
         self._keep_sent = keep_sent
         self._max_backoff = max_backoff_seconds
+        self._lock_rows = lock_rows
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -156,45 +180,79 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; returns how many were sent. On a publish error the
-        rows sent so far are marked, the error is recorded and re-raised."""
-        async with self._sessions() as session:
-            query = (
-                select(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None))
-                .order_by(OutboxMessage.id)
-                .limit(self._batch)
-                .with_for_update(skip_locked=True)
-            )
-            rows = list((await session.scalars(query)).all())
-            if not rows:
-                return 0
-            sent: list[int] = []
-            error: Exception | None = None
-            for row in rows:
-                try:
-                    await self._publish(row)
-                except Exception as exc:
-                    error = exc
-                    await session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id)
-                        .values(
-                            attempts=OutboxMessage.attempts + 1,
-                            last_error=type(exc).__name__[:200],
-                        )
-                    )
-                    break
-                sent.append(row.id)
-            if sent:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(sent))
-                    .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
+        rows sent so far are marked, the error is recorded and re-raised.
+
+        With ``lock_rows`` (PostgreSQL) the batch is claimed with ``FOR UPDATE SKIP LOCKED``
+        while it is published, so several instances of a service never publish the same rows
+        at once. Without (SQLite: one process, one writer) no connection is held while
+        publishing: the rows are read, published, then marked; a row published twice after a
+        crash is de-duplicated by the server on its message id.
+        """
+        if not self._lock_rows:
+            async with self._sessions() as session:
+                rows = list((await session.execute(self._unsent())).all())
+            sent, error = await self._publish_all(rows)
+            if sent or error is not None:
+                async with self._sessions() as session:
+                    await self._mark(session, rows, sent, error)
+                    await session.commit()
+        else:
+            async with self._sessions() as session:
+                rows = list(
+                    (await session.execute(self._unsent().with_for_update(skip_locked=True))).all()
                 )
-            await session.commit()
+                sent, error = await self._publish_all(rows)
+                await self._mark(session, rows, sent, error)
+                await session.commit()
         if error is not None:
             raise error
         return len(sent)
+
+    def _unsent(self) -> Select[tuple[int, str, bytes, dict[str, str]]]:
+        # Plain columns, not ORM objects: the relay runs after every commit.
+        return (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.subject,
+                OutboxMessage.payload,
+                OutboxMessage.headers,
+            )
+            .where(OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(self._batch)
+        )
+
+    async def _publish_all(self, rows: list[Any]) -> tuple[list[int], Exception | None]:
+        """Publish in order; stop at the first failure, so events keep their order."""
+        sent: list[int] = []
+        for row in rows:
+            try:
+                await self._publish(row)
+            except Exception as exc:
+                return sent, exc
+            sent.append(row.id)
+        return sent, None
+
+    async def _mark(
+        self,
+        session: AsyncSession,
+        rows: list[Any],
+        sent: list[int],
+        error: Exception | None,
+    ) -> None:
+        if sent:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(sent))
+                .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
+            )
+        if error is not None:
+            failed = rows[len(sent)].id
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == failed)
+                .values(attempts=OutboxMessage.attempts + 1, last_error=type(error).__name__[:200])
+            )
 
     async def delete_sent_before(self, moment: datetime) -> None:
         async with self._sessions() as session:

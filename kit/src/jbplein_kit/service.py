@@ -25,7 +25,7 @@ from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
 from . import openapi, problems, screens
 from .auth import Accounts
 from .clock import Clock, OffsetFileClock, SystemClock
-from .db import make_engine, make_sessionmaker
+from .db import is_sqlite, make_engine, make_sessionmaker
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
 from .inbox import already_processed, record
@@ -83,6 +83,7 @@ class Service:
             self.messaging.publish_outbox,
             self.clock,
             poll_seconds=settings.outbox_poll_seconds,
+            lock_rows=not is_sqlite(self.database_url),
         )
         self.accounts = Accounts.from_file(settings.accounts_file)
         self.gemeenten = load_gemeenten(settings.gemeenten_file)

@@ -92,7 +92,8 @@ def _banner(system: System, seconds: float) -> str:
     lines = [
         f"jbplein: up in {seconds:.1f}s. Ctrl-C stops everything.",
         "",
-        f"  intake       {system.url('intake')}/api/v1/docs   (POST /api/v1/meldingen)",
+        f"  intake       {system.url('intake')}/meldingen/nieuw   (screens)",
+        f"               {system.url('intake')}/api/v1/docs   (partner API)",
         f"  tafel        {system.url('tafel')}/api/v1/docs    (GET /api/v1/agenda)",
         f"  toewijzing   {system.url('toewijzing')}/api/v1/docs",
         f"  notificatie  {system.url('notificatie')}/api/v1/docs",

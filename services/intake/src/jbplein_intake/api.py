@@ -24,6 +24,10 @@ from .schemas import MeldingDetail, MeldingenPagina, MeldingIn, MeldingOut, Meld
 
 router = APIRouter(prefix="/api/v1", tags=["meldingen"])
 
+# A period filter within sane bounds (a date at the edge of the calendar has no UTC moment).
+EERSTE_DAG = date(2000, 1, 1)
+LAATSTE_DAG = date(2999, 12, 31)
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -163,8 +167,12 @@ async def meldingen(
     status: MeldingStatus | None = None,
     gemeente: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     spoed: bool | None = None,
-    vanaf: Annotated[date | None, Query(description="Received on or after this day")] = None,
-    tot: Annotated[date | None, Query(description="Received before this day")] = None,
+    vanaf: Annotated[
+        date | None, Query(ge=EERSTE_DAG, le=LAATSTE_DAG, description="Received on or after")
+    ] = None,
+    tot: Annotated[
+        date | None, Query(ge=EERSTE_DAG, le=LAATSTE_DAG, description="Received before")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> MeldingenPagina:

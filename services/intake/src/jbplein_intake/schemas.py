@@ -107,8 +107,15 @@ class KindIn(Strikt):
 
 
 class AdresIn(Strikt):
-    postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=7)]
-    huisnummer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=12)]
+    postcode: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
+    ]
+    huisnummer: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, pattern=r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$"
+        ),
+    ]
     wijk: (
         Annotated[
             str,

@@ -1,0 +1,32 @@
+"""The benchmarks keep working: each runs with a small load and prints its figures. (They are
+run for their figures by hand and in CI; the tests assert nothing about timings.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_bench_intake_runs_and_prints_its_figures() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.intake.run", "--n", "40", "--concurrency", "4"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| bare FastAPI endpoint | 40 |" in result.stdout
+    assert "| intake on sqlite | 40 |" in result.stdout
+    if os.environ.get("TEST_DATABASE_URL"):
+        assert "| intake on postgres | 40 |" in result.stdout
