@@ -61,14 +61,21 @@ async def test_one_melding_through_all_four_services_is_one_trace(up: Up) -> Non
         assert created.status_code == 201, created.text
         melding_id = created.json()["id"]
 
-        async def on_agenda() -> Any:
+        async def planned() -> Any:
             r = await client.get(
-                f"{up.url('tafel')}/api/v1/agenda", headers=bearer(tokens["ondersteuner"])
+                f"{up.url('tafel')}/api/v1/meldingen/{melding_id}",
+                headers=bearer(tokens["ondersteuner"]),
             )
-            return [i for s in r.json() for i in s["agenda"] if i["melding_id"] == melding_id]
+            return r.json() if r.status_code == 200 and r.json()["sessie"] else None
 
-        [item] = await eventually(on_agenda)
-        assert item["bespreken_uiterlijk"] == created.json()["bespreken_uiterlijk"]
+        at_tafel = await eventually(planned)
+        assert at_tafel["bespreken_uiterlijk"] == created.json()["bespreken_uiterlijk"]
+        agenda = await client.get(
+            f"{up.url('tafel')}/api/v1/agenda",
+            params={"datum": at_tafel["sessie"]["datum"]},
+            headers=bearer(tokens["ondersteuner"]),
+        )
+        assert melding_id in [i["melding_id"] for s in agenda.json() for i in s["agenda"]]
 
         besluit = await client.post(
             f"{up.url('tafel')}/api/v1/meldingen/{melding_id}/besluiten",

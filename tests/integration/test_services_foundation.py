@@ -234,7 +234,7 @@ async def test_tafel_plans_a_melding_and_reports_a_missed_two_day_deadline(
         assert breach.data.uiterlijk.isoformat() == "2026-11-24"
         async with service.sessions() as session:
             stored = await session.get(TafelMelding, event.data.melding_id)
-            assert stored is not None and stored.status == "overschreden"
+            assert stored is not None and stored.termijn_overschreden and stored.status == "open"
     await connection.close()
 
 

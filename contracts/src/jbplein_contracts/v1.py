@@ -33,6 +33,11 @@ from .waarden import (
 
 class MeldingOntvangenData(Gegevens):
     melding_id: UUID
+    referentie: str | None = Field(
+        default=None,
+        pattern=r"^JBP-\d{4}-\d{6}$",
+        description="The melding's reference as staff quote it (no personal data).",
+    )
     gezin_ref: UUID = Field(description="Pseudonymous reference of the gezin (stable per gezin).")
     gekoppeld_aan: UUID | None = Field(
         default=None,
@@ -81,7 +86,10 @@ class BesluitGenomenData(Gegevens):
     melding_id: UUID
     gezin_ref: UUID
     versie: int = Field(ge=1, description="1 for a first besluit; higher for a correction.")
-    vorige_besluit_id: UUID | None = None
+    vorige_besluit_id: UUID | None = Field(
+        default=None, description="The version this one corrects; it no longer holds."
+    )
+    sessie_id: UUID | None = Field(default=None, description="The session it was taken at.")
     wijk: Wijk | None = None
     postcodegebied: Postcodegebied | None = None
     melder_organisatie: OrganisatieCode

@@ -26,6 +26,7 @@ from . import openapi, problems, screens
 from .auth import Accounts
 from .clock import Clock, OffsetFileClock, SystemClock
 from .db import is_sqlite, make_engine, make_sessionmaker
+from .dienst import Diensten
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
 from .inbox import already_processed, record
@@ -88,6 +89,7 @@ class Service:
         self.accounts = Accounts.from_file(settings.accounts_file)
         self.gemeenten = load_gemeenten(settings.gemeenten_file)
         self.kalender = werkdagen.kalender(settings.gesloten_dagen, settings.open_dagen)
+        self.diensten = Diensten(settings)
         self.started = False
         self._on_start: list[Callable[[Service], Awaitable[None]]] = []
         self._clock_watch: asyncio.Task[None] | None = None
@@ -238,6 +240,7 @@ class Service:
             self._clock_watch = None
         await self.relay.stop()
         await self.messaging.stop()
+        await self.diensten.close()
         await self.engine.dispose()
         self.telemetry.shutdown()
 

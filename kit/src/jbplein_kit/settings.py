@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     session_secret: SecretStr | None = Field(
         default=None, description="Signs staff sessions; the same on every service of a host."
     )
+    dienst_token: SecretStr | None = Field(
+        default=None, description="This service's own Bearer credential for other services."
+    )
     intake_url: str | None = None
     tafel_url: str | None = None
     toewijzing_url: str | None = None

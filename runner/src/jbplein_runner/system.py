@@ -20,7 +20,7 @@ import nats
 from jbplein_kit.messaging import ensure_streams
 
 from . import processes
-from .accounts import ensure_accounts, ensure_session_secret
+from .accounts import ensure_accounts, ensure_session_secret, read_credentials
 from .nats_server import NatsServer
 
 
@@ -47,6 +47,7 @@ _PER_SYSTEM = {
     "JBPLEIN_DATA_DIR",
     "JBPLEIN_NATS_URL",
     "JBPLEIN_SESSION_SECRET",
+    "JBPLEIN_DIENST_TOKEN",
 }
 
 
@@ -72,6 +73,7 @@ class System:
         self.children: dict[str, Popen[bytes]] = {}
         self.accounts_file, self.credentials_file = ensure_accounts(self.data_dir)
         self.session_secret = ensure_session_secret(self.data_dir)
+        self.tokens = read_credentials(self.credentials_file)["tokens"]
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
@@ -93,6 +95,7 @@ class System:
                 "JBPLEIN_NATS_URL": self.nats.url,
                 "JBPLEIN_ACCOUNTS_FILE": str(self.accounts_file),
                 "JBPLEIN_SESSION_SECRET": self.session_secret,
+                "JBPLEIN_DIENST_TOKEN": self.tokens[f"dienst-{spec.name}"],
                 "JBPLEIN_TELEMETRY": env.get("JBPLEIN_TELEMETRY", self.telemetry),
                 "JBPLEIN_TELEMETRY_FILE": str(self.data_dir / "telemetry" / f"{spec.name}.jsonl"),
             }

@@ -138,6 +138,7 @@ async def registreer(
             MeldingOntvangenData(
                 gemeente=melding.gemeente,
                 melding_id=melding_id,
+                referentie=melding.referentie,
                 gezin_ref=melding.gezin_ref,
                 gekoppeld_aan=gekoppeld_aan,
                 wijk=adres.wijk,

@@ -1,4 +1,4 @@
-"""The tafel service: settings → kit → consumers → API."""
+"""The tafel service: settings → kit → consumers → API and screens."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from jbplein_kit.clock import Clock
 from jbplein_kit.service import Service
 
-from . import api, handlers
+from . import api, handlers, screens
 from .models import Base
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_service(settings: Settings | None = None, clock: Clock | None = None) -> Service:
@@ -27,7 +28,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     service = create_service(settings, clock)
     app = service.create_app(
         title="JB-plein tafel",
-        description="The daily jeugdbeschermingstafel: agenda, besluit and notulen.",
+        description=(
+            "The daily jeugdbeschermingstafel: sessions and their agenda, the besluit with its "
+            "notulen, the deadline board. For the plein's staff."
+        ),
+        templates=TEMPLATES,
+        home="/agenda",
     )
     app.include_router(api.router)
+    app.include_router(screens.router)
     return app

@@ -1,0 +1,325 @@
+"""The besluit at the tafel: fix it, correct it, or defer the melding (aanhouden)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import uuid4
+
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from jbplein_contracts import werkdagen
+from jbplein_contracts.envelope import Bron
+from jbplein_contracts.v1 import (
+    BesluitGenomen,
+    BesluitGenomenData,
+    RaadsonderzoekGevraagd,
+    RaadsonderzoekGevraagdData,
+)
+from jbplein_contracts.waarden import (
+    CONTACT_WERKDAGEN,
+    RAADSONDERZOEK_START_WERKDAGEN,
+    Aanpak,
+    OrganisatieCode,
+    Taakaccent,
+    Urgentie,
+)
+from jbplein_kit.auth import Actor, Rol
+from jbplein_kit.problems import Problem, invalid_param
+from jbplein_kit.service import Service
+from jbplein_kit.uow import UnitOfWork
+
+from . import agenda
+from .models import BESLOTEN, OPEN, Aanhouding, AgendaItem, Besluit, Sessie, TafelMelding
+from .settings import Settings
+
+
+class BesluitIn(BaseModel):
+    """What the tafel decides on a melding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aanpak: Aanpak
+    urgentie: Urgentie = Urgentie.REGULIER
+    taakaccent: Taakaccent = Field(
+        default=Taakaccent.CIVIEL, description="What the casusregisseur's work calls for."
+    )
+    casusregie: OrganisatieCode = Field(description="The organisation that holds the casusregie.")
+    jeugdbeschermingsteam: list[OrganisatieCode] = Field(
+        default_factory=list, max_length=20, description="Institutions in the team."
+    )
+    aanwezigen: list[OrganisatieCode] = Field(
+        default_factory=list, max_length=30, description="Organisations present at the tafel."
+    )
+    overige_aanwezigen: str | None = Field(default=None, max_length=500)
+    notulen: str = Field(
+        min_length=1,
+        max_length=20000,
+        description="The main points of the judgement and the decision.",
+    )
+    voorzitter: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$",
+        description="Account of the voorzitter who fixed it; the caller when a voorzitter.",
+    )
+
+
+class CorrectieIn(BesluitIn):
+    reden: str = Field(min_length=1, max_length=1000, description="Why the besluit is corrected.")
+
+
+class AanhoudingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reden: str = Field(min_length=1, max_length=1000)
+
+
+def _voorzitter(service: Service, actor: Actor, gekozen: str | None) -> str:
+    if gekozen is None:
+        if actor.heeft(Rol.VOORZITTER):
+            return actor.id
+        raise Problem(
+            400,
+            "Name the voorzitter who fixed the besluit.",
+            invalid_params=[
+                invalid_param(
+                    "voorzitter", "is required when an ondersteuner records the besluit", "missing"
+                )
+            ],
+        )
+    account = service.accounts.accounts.get(gekozen)
+    if account is None or Rol.VOORZITTER not in account.rollen:
+        raise Problem(
+            400,
+            "The named voorzitter is not a voorzitter of the plein.",
+            invalid_params=[invalid_param("voorzitter", "is not a voorzitter", "unknown")],
+        )
+    return gekozen
+
+
+def _organisaties(service: Service, besluit: BesluitIn) -> None:
+    problemen = []
+    bekend = service.accounts.organisaties
+    if besluit.casusregie not in bekend:
+        problemen.append(invalid_param("casusregie", "is not a known organisation", "unknown"))
+    for veld in ("jeugdbeschermingsteam", "aanwezigen"):
+        for i, code in enumerate(getattr(besluit, veld)):
+            if code not in bekend:
+                problemen.append(
+                    invalid_param(f"{veld}[{i}]", "is not a known organisation", "unknown")
+                )
+    if problemen:
+        raise Problem(400, "The besluit names unknown organisations.", invalid_params=problemen)
+
+
+@contextmanager
+def in_spoor_van(service: Service, melding: TafelMelding, naam: str) -> Iterator[None]:
+    """A span in the melding's own trace, linked to the request that caused it: one melding is
+    one trace, also when people act on it days later."""
+    aanleiding = trace.get_current_span().get_span_context()
+    with service.tracer.start_as_current_span(
+        naam,
+        context=propagate.extract(melding.trace_context),
+        links=[Link(aanleiding)] if aanleiding.is_valid else None,
+        attributes={"jbplein.melding_id": str(melding.id)},
+    ):
+        yield
+
+
+async def huidig_besluit(uow: UnitOfWork, melding: TafelMelding) -> Besluit | None:
+    return (
+        await uow.session.scalars(
+            select(Besluit)
+            .where(Besluit.melding_id == melding.id)
+            .order_by(Besluit.versie.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+def _publiceer(
+    service: Service,
+    uow: UnitOfWork,
+    melding: TafelMelding,
+    besluit: Besluit,
+    invoer: BesluitIn,
+) -> None:
+    contact = (
+        werkdagen.termijn(besluit.genomen_op, CONTACT_WERKDAGEN, service.kalender)
+        if invoer.aanpak.vraagt_regisseur
+        else None
+    )
+    start = (
+        werkdagen.termijn(besluit.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender)
+        if besluit.vto
+        else None
+    )
+    uow.publish(
+        BesluitGenomen.maak(
+            BesluitGenomenData(
+                gemeente=melding.gemeente,
+                besluit_id=besluit.id,
+                melding_id=melding.id,
+                gezin_ref=melding.gezin_ref,
+                versie=besluit.versie,
+                vorige_besluit_id=besluit.vorige_id,
+                sessie_id=besluit.sessie_id,
+                wijk=melding.wijk,
+                postcodegebied=melding.postcodegebied,
+                melder_organisatie=melding.melder_organisatie,
+                aanpak=invoer.aanpak,
+                urgentie=invoer.urgentie,
+                taakaccent=invoer.taakaccent,
+                casusregie=invoer.casusregie,
+                jeugdbeschermingsteam=list(invoer.jeugdbeschermingsteam),
+                vto=besluit.vto,
+                genomen_op=besluit.genomen_op,
+                contact_uiterlijk=contact,
+                raadsonderzoek_start_uiterlijk=start,
+            ),
+            bron=Bron.TAFEL,
+            tijd=uow.now,
+            onderwerp=melding.id,
+            dataref=f"{service.settings.base_url()}/api/v1/besluiten/{besluit.id}",
+        )
+    )
+    if besluit.vto and start is not None:
+        uow.publish(
+            RaadsonderzoekGevraagd.maak(
+                RaadsonderzoekGevraagdData(
+                    gemeente=melding.gemeente,
+                    melding_id=melding.id,
+                    besluit_id=besluit.id,
+                    gevraagd_op=besluit.genomen_op,
+                    start_uiterlijk=start,
+                ),
+                bron=Bron.TAFEL,
+                tijd=uow.now,
+                onderwerp=melding.id,
+            )
+        )
+
+
+def _besluit(
+    melding: TafelMelding,
+    invoer: BesluitIn,
+    voorzitter: str,
+    actor: Actor,
+    uow: UnitOfWork,
+    versie: int,
+    sessie_id: object,
+    vorige: Besluit | None = None,
+    reden: str | None = None,
+) -> Besluit:
+    return Besluit(
+        id=uuid4(),
+        melding_id=melding.id,
+        versie=versie,
+        vorige_id=vorige.id if vorige else None,
+        correctiereden=reden,
+        sessie_id=sessie_id,
+        aanpak=invoer.aanpak.value,
+        urgentie=invoer.urgentie.value,
+        taakaccent=invoer.taakaccent.value,
+        casusregie=invoer.casusregie,
+        jeugdbeschermingsteam=list(invoer.jeugdbeschermingsteam),
+        vto=invoer.aanpak is Aanpak.RAADSONDERZOEK,
+        aanwezigen=list(invoer.aanwezigen),
+        overige_aanwezigen=invoer.overige_aanwezigen,
+        notulen=invoer.notulen,
+        voorzitter=voorzitter,
+        vastgelegd_door=actor.id,
+        genomen_op=uow.now,
+    )
+
+
+async def neem_besluit(
+    service: Service,
+    uow: UnitOfWork,
+    melding: TafelMelding,
+    invoer: BesluitIn,
+    actor: Actor,
+    bron_adres: str | None,
+) -> Besluit:
+    """The one final besluit on a melding; a second is a conflict (correct it instead)."""
+    if melding.status != OPEN or await huidig_besluit(uow, melding) is not None:
+        raise Problem(409, "This melding already has a besluit; a change is a correction.")
+    voorzitter = _voorzitter(service, actor, invoer.voorzitter)
+    _organisaties(service, invoer)
+    item = await uow.session.get(AgendaItem, melding.id)
+    with in_spoor_van(service, melding, "besluit vastleggen"):
+        besluit = _besluit(
+            melding, invoer, voorzitter, actor, uow, 1, item.sessie_id if item else None
+        )
+        uow.session.add(besluit)
+        melding.status = BESLOTEN
+        await uow.cancel_timer(f"bespreking-{melding.id}")
+        uow.audit(actor, "besluit.nemen", str(melding.id), bron_adres)
+        _publiceer(service, uow, melding, besluit, invoer)
+    return besluit
+
+
+async def corrigeer_besluit(
+    service: Service,
+    uow: UnitOfWork,
+    melding: TafelMelding,
+    invoer: CorrectieIn,
+    actor: Actor,
+    bron_adres: str | None,
+) -> Besluit:
+    """A new version with its reason; the earlier versions stay as history."""
+    vorige = await huidig_besluit(uow, melding)
+    if vorige is None:
+        raise Problem(409, "This melding has no besluit to correct.")
+    voorzitter = _voorzitter(service, actor, invoer.voorzitter)
+    _organisaties(service, invoer)
+    with in_spoor_van(service, melding, "besluit corrigeren"):
+        besluit = _besluit(
+            melding,
+            invoer,
+            voorzitter,
+            actor,
+            uow,
+            vorige.versie + 1,
+            vorige.sessie_id,
+            vorige,
+            invoer.reden,
+        )
+        uow.session.add(besluit)
+        uow.audit(actor, "besluit.corrigeren", str(melding.id), bron_adres)
+        _publiceer(service, uow, melding, besluit, invoer)
+    return besluit
+
+
+async def houd_aan(
+    service: Service,
+    settings: Settings,
+    uow: UnitOfWork,
+    melding: TafelMelding,
+    invoer: AanhoudingIn,
+    actor: Actor,
+    bron_adres: str | None,
+) -> Aanhouding:
+    """Defer to a later session; the deadline keeps running."""
+    if melding.status != OPEN:
+        raise Problem(409, "A melding with a besluit is not deferred.")
+    item = await uow.session.get(AgendaItem, melding.id)
+    sessie = await uow.session.get(Sessie, item.sessie_id) if item and item.sessie_id else None
+    aanhouding = Aanhouding(
+        id=uuid4(),
+        melding_id=melding.id,
+        sessie_id=sessie.id if sessie else None,
+        reden=invoer.reden,
+        door=actor.id,
+        op=uow.now,
+    )
+    uow.session.add(aanhouding)
+    if item is not None:
+        item.niet_voor = max(uow.now, sessie.einde) if sessie else uow.now
+    uow.audit(actor, "melding.aanhouden", str(melding.id), bron_adres)
+    with in_spoor_van(service, melding, "melding aanhouden"):
+        await agenda.herplan(service, settings, uow)
+    return aanhouding
