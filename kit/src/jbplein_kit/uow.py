@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jbplein_contracts.envelope import CloudEvent
@@ -31,6 +32,19 @@ class UnitOfWork:
     def now(self) -> datetime:
         """The moment this unit of work started: one "now" for everything it records."""
         return self._now
+
+    async def lock(self, key: str) -> None:
+        """Hold ``key`` until this unit of work ends: handlers that take the same key run one
+        after the other, and the later one sees what the earlier one committed.
+
+        PostgreSQL: a transaction-level advisory lock on the key's 64-bit hash. SQLite: the
+        service has one connection (one writer per file), and holding it is the lock.
+        """
+        await self.session.connection()
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0)))
+            )
 
     def publish(self, event: CloudEvent[Any]) -> None:
         """Publish ``event`` when, and only when, this unit of work commits."""

@@ -50,6 +50,9 @@ def register(service: Service) -> None:
     @service.on_event(BesluitGenomen)
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
+        # The besluit and its assignment arrive on two consumers at once: one at a time per
+        # besluit, so the later one always sees the earlier one's row.
+        await uow.lock(f"brief-{data.besluit_id}")
         if await uow.session.scalar(select(Brief.id).where(Brief.besluit_id == data.besluit_id)):
             return
         regisseur = await uow.session.get(Regisseur, data.besluit_id)
@@ -85,6 +88,7 @@ def register(service: Service) -> None:
     @service.on_event(RegisseurToegewezen)
     async def regisseur_toegewezen(event: RegisseurToegewezen, uow: UnitOfWork) -> None:
         data = event.data
+        await uow.lock(f"brief-{data.besluit_id}")
         if await uow.session.get(Regisseur, data.besluit_id) is None:
             uow.session.add(
                 Regisseur(
