@@ -6,6 +6,8 @@ lint and types.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +34,25 @@ def run(name: str, args: list[str]) -> tuple[str, bool, float]:
     return name, ok, time.monotonic() - started
 
 
+def ensure_chromium() -> None:
+    """The browser test drives Debian's chromium; install it where this machine allows."""
+    if os.environ.get("JBPLEIN_CHROMIUM") or shutil.which("chromium"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(
+            "jbplein: chromium is missing and cannot be installed here; the browser test "
+            "will fail (install Debian's chromium package)",
+            flush=True,
+        )
+        return
+    print("jbplein: installing Debian's chromium for the browser test ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
+        subprocess.run(install, env=env, check=False)
+
+
 def main(argv: list[str]) -> int:
     fast = "--fast" in argv
     pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
@@ -43,6 +64,7 @@ def main(argv: list[str]) -> int:
         for package in PACKAGES:
             mypy += ["-p", package]
         steps.append(run("mypy", mypy))
+    ensure_chromium()
     steps.append(run("pytest", [sys.executable, "-m", "pytest", *pytest_args]))
     print("\n=== summary")
     for name, ok, seconds in steps:

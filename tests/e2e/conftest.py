@@ -9,6 +9,7 @@ import sys
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import Popen
 
@@ -30,6 +31,15 @@ class Up:
     ports: dict[str, int]
     env: dict[str, str]
     process: Popen[bytes] | None = None
+
+    def set_time(self, moment: datetime) -> None:
+        """Move the clock of every process to ``moment`` (they read the offset from a file)."""
+        offset = (moment - datetime.now(UTC)).total_seconds()
+        self.clock_file.write_text(f"{offset:.3f}")
+
+    @property
+    def clock_file(self) -> Path:
+        return self.data_dir.parent / "clock-offset"
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -92,6 +102,7 @@ async def up(
 ) -> AsyncIterator[Up]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JBPLEIN_")}
     env["JBPLEIN_OUTBOX_POLL_SECONDS"] = "0.5"
+    env["JBPLEIN_CLOCK_FILE"] = str(tmp_path / "clock-offset")
     if backend == "postgres":
         for spec in SERVICES:
             env[f"JBPLEIN_{spec.name.upper()}_DATABASE_URL"] = await database_factory(spec.name)

@@ -30,3 +30,20 @@ def test_bench_intake_runs_and_prints_its_figures() -> None:
     assert "| intake on sqlite | 40 |" in result.stdout
     if os.environ.get("TEST_DATABASE_URL"):
         assert "| intake on postgres | 40 |" in result.stdout
+
+
+@pytest.mark.slow
+def test_bench_planning_runs_and_prints_its_figures() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.planning.run", "--n", "300", "--herhaal", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "full re-plan of all 300" in result.stdout
+    assert "incremental (one re-plan per arrival, 300 re-plans)" in result.stdout

@@ -217,7 +217,7 @@ def test_properties_of_every_plan(situatie: tuple[list[Sessie], list[Melding], d
         if place.in_gevaar:
             for s in week:
                 if s.datum <= m.uiterlijk and kan_erbij(s, m, nu, REGELS):
-                    assert len(result.op(s.id)) == s.capaciteit, "an earlier session had room"
+                    assert len(result.op(s.id)) >= s.capaciteit, "an earlier session had room"
     # The planner never fills a session over its capacity. (A closed agenda keeps what it has,
     # even when its capacity was lowered afterwards.)
     moved_to = {result.plaatsen[m.id].sessie_id for m in movable}

@@ -14,6 +14,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,6 +24,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from jbplein_contracts.werkdagen import AMSTERDAM
 
 from .auth import Accounts, Actor, Rol
 
@@ -91,13 +94,26 @@ class Sessions:
         self._failures.pop(account_id, None)
 
 
+WEEKDAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+def weekdag(dag: date) -> str:
+    """The Dutch name of the day of the week (the screens are in Dutch, whatever the locale)."""
+    return WEEKDAGEN[dag.weekday()]
+
+
+def lokaal(moment: datetime) -> datetime:
+    """A moment in the plein's time zone (Europe/Amsterdam), as staff read the clock."""
+    return moment.astimezone(AMSTERDAM)
+
+
 def make_templates(service_templates: Path | None, globals_: dict[str, Any]) -> Jinja2Templates:
     loaders = [FileSystemLoader(str(service_templates))] if service_templates else []
     loaders.append(FileSystemLoader(str(KIT_TEMPLATES)))
     environment = Environment(
         loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), auto_reload=False
     )
-    environment.globals.update(globals_)
+    environment.globals.update({"lokaal": lokaal, "weekdag": weekdag, **globals_})
     return Jinja2Templates(env=environment)
 
 

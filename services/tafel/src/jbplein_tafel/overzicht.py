@@ -4,7 +4,7 @@ deadline board. Read-only queries."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import select
@@ -198,7 +198,3 @@ async def dossier(uow: UnitOfWork, melding_id: UUID) -> Dossier | None:
     besluiten_gezin = await _besluiten(uow, [m.id for m in anderen])
     gezin = [Regel(m, None, besluiten_gezin.get(m.id)) for m in anderen]
     return Dossier(melding, item, sessie, besluiten, aanhoudingen, gezin)
-
-
-def lokaal(moment: datetime) -> datetime:
-    return moment.astimezone(werkdagen.AMSTERDAM)

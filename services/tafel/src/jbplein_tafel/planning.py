@@ -107,12 +107,17 @@ def plan(
             planning.plaatsen[melding.id] = Plaats(huidig.id, huidig.datum > melding.uiterlijk)
         else:
             te_plannen.append(melding)
+    # The sessions a melding may still join at ``nu``, with the moment their agenda closes for
+    # regular meldingen (computed once: this loop runs for every melding).
+    toekomst = [(s, s.sluiting(regels)) for s in op_tijd if not s.geannuleerd and nu < s.begin]
     for melding in te_plannen:
         gekozen = next(
             (
                 s
-                for s in op_tijd
-                if bezet[s.id] < s.capaciteit and kan_erbij(s, melding, nu, regels)
+                for s, sluit in toekomst
+                if bezet[s.id] < s.capaciteit
+                and (melding.spoed or nu < sluit)
+                and (melding.niet_voor is None or s.begin > melding.niet_voor)
             ),
             None,
         )

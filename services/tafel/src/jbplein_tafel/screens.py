@@ -51,7 +51,6 @@ def _lijsten(service: Service) -> dict[str, Any]:
         "urgenties": list(Urgentie),
         "taakaccenten": list(Taakaccent),
         "gemeenten": service.gemeenten,
-        "lokaal": overzicht.lokaal,
     }
 
 
