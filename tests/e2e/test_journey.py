@@ -91,8 +91,8 @@ async def test_one_melding_through_all_four_services_is_one_trace(up: Up) -> Non
 
         async def assigned() -> Any:
             r = await client.get(
-                f"{up.url('toewijzing')}/api/v1/toewijzingen",
-                params={"melding_id": melding_id},
+                f"{up.url('toewijzing')}/api/v1/zaken",
+                params={"zaak_ref": melding_id},
                 headers=bearer(tokens["ondersteuner"]),
             )
             rows = [t for t in r.json() if t["status"] == "actief"]

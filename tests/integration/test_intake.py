@@ -25,8 +25,10 @@ from jbplein_contracts.v1 import (
     MeldingGeagendeerd,
     MeldingGeagendeerdData,
     MeldingOntvangen,
+    ZaakAfgesloten,
+    ZaakAfgeslotenData,
 )
-from jbplein_contracts.waarden import Aanpak, Urgentie
+from jbplein_contracts.waarden import Aanpak, Afsluitreden, Urgentie
 from jbplein_contracts.werkdagen import AMSTERDAM
 from jbplein_intake.app import create_app
 from jbplein_intake.models import GezinSleutel, Idempotentie, Melding
@@ -499,6 +501,82 @@ async def test_intake_follows_the_tafel_and_a_closed_case_starts_a_new_one(
     await connection.close()
     later = await post(client, melding(), tokens["veilig-thuis-api"])
     assert later.json()["gekoppeld_aan"] is None, "voluntary help decided: the case is closed"
+
+
+async def test_a_drang_case_stays_open_until_toewijzing_closes_it(
+    client: httpx.AsyncClient, tokens: dict[str, str], nats_server: NatsServer
+) -> None:
+    staff = bearer(tokens["ondersteuner"])
+    first = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
+    melding_id, gezin = UUID(first["id"]), uuid4()
+    connection = await nats.connect(nats_server.url)
+    js = connection.jetstream()
+    besluit = BesluitGenomen.maak(
+        BesluitGenomenData(
+            gemeente="0599",
+            besluit_id=uuid4(),
+            melding_id=melding_id,
+            gezin_ref=gezin,
+            versie=1,
+            melder_organisatie="veilig-thuis",
+            aanpak=Aanpak.DRANG,
+            urgentie=Urgentie.REGULIER,
+            casusregie="jbrr",
+            vto=False,
+            genomen_op=FRIDAY,
+        ),
+        bron=Bron.TAFEL,
+        tijd=FRIDAY,
+        onderwerp=melding_id,
+    )
+    await js.publish(besluit.nats_subject(), besluit.to_bytes())
+
+    async def status() -> str:
+        r = await client.get(f"/api/v1/meldingen/{melding_id}", headers=staff)
+        return str(r.json()["status"])
+
+    await eventually(lambda: _equals(status(), "besloten"))
+    during = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
+    assert during["gekoppeld_aan"] == str(melding_id), "drang is an open case"
+    # The tafel decides the second melding (voluntary help): only the drang case is open now.
+    second = BesluitGenomen.maak(
+        besluit.data.model_copy(
+            update={
+                "besluit_id": uuid4(),
+                "melding_id": UUID(during["id"]),
+                "aanpak": Aanpak.VRIJWILLIG,
+            }
+        ),
+        bron=Bron.TAFEL,
+        tijd=FRIDAY,
+        onderwerp=UUID(during["id"]),
+    )
+    await js.publish(second.nats_subject(), second.to_bytes())
+
+    async def status_of_second() -> str:
+        r = await client.get(f"/api/v1/meldingen/{during['id']}", headers=staff)
+        return str(r.json()["status"])
+
+    await eventually(lambda: _equals(status_of_second(), "besloten"))
+    afgesloten = ZaakAfgesloten.maak(
+        ZaakAfgeslotenData(
+            gemeente="0599",
+            toewijzing_id=uuid4(),
+            melding_id=melding_id,
+            gezin_ref=gezin,
+            aanpak=Aanpak.DRANG,
+            reden=Afsluitreden.TERUG_NAAR_WIJKTEAM,
+            afgesloten_op=FRIDAY,
+        ),
+        bron=Bron.TOEWIJZING,
+        tijd=FRIDAY,
+        onderwerp=melding_id,
+    )
+    await js.publish(afgesloten.nats_subject(), afgesloten.to_bytes())
+    await eventually(lambda: _equals(status(), "afgesloten"))
+    await connection.close()
+    after = await post(client, melding(), tokens["veilig-thuis-api"])
+    assert after.json()["gekoppeld_aan"] is None, "back to the wijkteam: the case is closed"
 
 
 async def _equals(awaitable: Any, expected: Any) -> bool:

@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import nats
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -37,6 +36,7 @@ from jbplein_tafel.models import TafelMelding
 from jbplein_tafel.settings import Settings
 
 from ..conftest import bearer, eventually, fast_settings, serving
+from ..support import bus as support_bus
 
 FRIDAY_3PM = datetime(2026, 11, 20, 15, 0, tzinfo=AMSTERDAM)
 MONDAY = date(2026, 11, 23)
@@ -87,20 +87,8 @@ def service(app: FastAPI) -> Service:
     return service
 
 
-class Bus:
-    """The test's own connection to the nats-server: publish what intake would, read what the
-    tafel published."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    async def __aenter__(self) -> Bus:
-        self.connection = await nats.connect(self.url)
-        self.js = self.connection.jetstream()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.connection.close()
+class Bus(support_bus.Bus):
+    """The test's bus, with what intake would publish."""
 
     async def melding(
         self,
@@ -128,22 +116,8 @@ class Bus:
             onderwerp=melding_id,
             dataref=f"http://127.0.0.1:1/api/v1/meldingen/{melding_id}",
         )
-        await self.js.publish(
-            event.nats_subject(), event.to_bytes(), headers={"Nats-Msg-Id": str(event.id)}
-        )
+        await self.publish(event)
         return melding_id
-
-    async def read(self, kanaal: subjects.Kanaal, model: Any) -> list[Any]:
-        sub = await self.js.pull_subscribe(
-            kanaal.alle_gemeenten, stream=subjects.STREAM_INTERN.name
-        )
-        try:
-            messages = await sub.fetch(500, timeout=0.5)
-        except nats.errors.TimeoutError:
-            messages = []
-        finally:
-            await sub.unsubscribe()
-        return [model.model_validate_json(m.data) for m in messages]
 
 
 @pytest.fixture

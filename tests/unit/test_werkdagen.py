@@ -14,6 +14,7 @@ from jbplein_contracts.werkdagen import (
     einde_van_dag,
     kalender,
     lokale_dag,
+    na_maanden,
     termijn,
     termijn_einde,
 )
@@ -165,3 +166,41 @@ def test_closing_days_never_brings_a_deadline_forward(
     assert uiterlijk >= termijn(vanaf, n)
     assert uiterlijk not in dicht
     assert eigen.is_werkdag(uiterlijk)
+
+
+# --- drang periods in calendar months ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vanaf", "maanden", "dag", "waarom"),
+    [
+        (ams(2026, 11, 19, 11), 3, date(2027, 2, 19), "across the turn of the year"),
+        (ams(2026, 8, 31, 10), 3, date(2026, 11, 30), "November has no 31st"),
+        (ams(2026, 11, 30, 10), 3, date(2027, 2, 28), "February 2027 has 28 days"),
+        (ams(2027, 11, 30, 10), 3, date(2028, 2, 29), "a leap year"),
+        (ams(2026, 5, 14, 10), 6, date(2026, 11, 14), "six months; a holiday start is fine"),
+        (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), 3, date(2026, 10, 1), "the day in Amsterdam"),
+    ],
+)
+def test_na_maanden_by_known_dates(vanaf: datetime, maanden: int, dag: date, waarom: str) -> None:
+    assert na_maanden(vanaf, maanden) == dag, waarom
+
+
+def test_na_maanden_refuses_naive_datetimes_and_odd_periods() -> None:
+    with pytest.raises(ValueError):
+        na_maanden(datetime(2026, 1, 1, 12), 3)
+    with pytest.raises(ValueError):
+        na_maanden(ams(2026, 1, 1), 0)
+    with pytest.raises(TypeError):
+        na_maanden(ams(2026, 1, 1), True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(momenten, st.integers(min_value=1, max_value=24))
+def test_na_maanden_lands_in_the_right_month_never_past_its_day(vanaf: datetime, n: int) -> None:
+    dag = lokale_dag(vanaf)
+    uitkomst = na_maanden(vanaf, n)
+    assert (uitkomst.year - dag.year) * 12 + uitkomst.month - dag.month == n
+    assert uitkomst.day <= dag.day
+    assert uitkomst.day == dag.day or (uitkomst + timedelta(days=1)).month != uitkomst.month
+    assert na_maanden(vanaf, 3) < na_maanden(vanaf, 6)

@@ -120,10 +120,13 @@ MELDING_ONTVANGEN = Kanaal(Boom.INTERN, "melding", "ontvangen")
 MELDING_GEAGENDEERD = Kanaal(Boom.INTERN, "melding", "geagendeerd")
 BESLUIT_GENOMEN = Kanaal(Boom.INTERN, "besluit", "genomen")
 REGISSEUR_TOEGEWEZEN = Kanaal(Boom.INTERN, "regisseur", "toegewezen")
+REGISSEUR_WACHTLIJST = Kanaal(Boom.INTERN, "regisseur", "wachtlijst")
 CONTACT_GEREGISTREERD = Kanaal(Boom.INTERN, "contact", "geregistreerd")
 RAADSONDERZOEK_GEVRAAGD = Kanaal(Boom.INTERN, "raadsonderzoek", "gevraagd")
 RAADSONDERZOEK_GESTART = Kanaal(Boom.INTERN, "raadsonderzoek", "gestart")
 TERMIJN_OVERSCHREDEN = Kanaal(Boom.INTERN, "termijn", "overschreden")
+DRANG_EVALUATIE_NODIG = Kanaal(Boom.INTERN, "drang", "evaluatie_nodig")
+ZAAK_AFGESLOTEN = Kanaal(Boom.INTERN, "zaak", "afgesloten")
 BRIEF_GEREED = Kanaal(Boom.INTERN, "brief", "gereed")
 
 # Partner channels: only minimised events are ever published here.
@@ -134,10 +137,13 @@ KANALEN: tuple[Kanaal, ...] = (
     MELDING_GEAGENDEERD,
     BESLUIT_GENOMEN,
     REGISSEUR_TOEGEWEZEN,
+    REGISSEUR_WACHTLIJST,
     CONTACT_GEREGISTREERD,
     RAADSONDERZOEK_GEVRAAGD,
     RAADSONDERZOEK_GESTART,
     TERMIJN_OVERSCHREDEN,
+    DRANG_EVALUATIE_NODIG,
+    ZAAK_AFGESLOTEN,
     BRIEF_GEREED,
     PARTNER_BESLUIT_GENOMEN,
 )

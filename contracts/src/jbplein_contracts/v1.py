@@ -8,10 +8,10 @@ no names, BSNs, dates of birth, addresses or free text: details stay behind the 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from . import subjects
 from .envelope import CloudEvent, Gegevens
@@ -19,14 +19,20 @@ from .subjects import Kanaal
 from .waarden import (
     Aanpak,
     Aantal,
+    Afsluitreden,
+    Herverdelingsreden,
     OrganisatieCode,
     Postcodegebied,
     Taakaccent,
     TermijnSoort,
     Urgentie,
+    WachtlijstReden,
     Wijk,
     Zorg,
 )
+
+StafCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+"""The code of a member of staff (a jeugdbeschermer), never a name."""
 
 # --- melding ---------------------------------------------------------------------------------
 
@@ -119,14 +125,19 @@ class RegisseurToegewezenData(Gegevens):
     melding_id: UUID
     besluit_id: UUID
     gezin_ref: UUID
-    jeugdbeschermer_ref: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Staff code, not a name."
-    )
-    gebiedsteam: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    jeugdbeschermer_ref: StafCode = Field(description="Staff code, not a name.")
+    gebiedsteam: StafCode
     taakaccent: Taakaccent
     continuiteit: bool = Field(description="True when the gezin keeps its casusregisseur.")
     toegewezen_op: AwareDatetime
     contact_uiterlijk: date | None = None
+    van_wachtlijst: bool = Field(
+        default=False, description="True when the case waited for room before this assignment."
+    )
+    herverdeling: Herverdelingsreden | None = Field(
+        default=None, description="Set when this assignment replaces another casusregisseur."
+    )
+    vorige_jeugdbeschermer_ref: StafCode | None = None
 
 
 class RegisseurToegewezen(CloudEvent[RegisseurToegewezenData]):
@@ -134,6 +145,24 @@ class RegisseurToegewezen(CloudEvent[RegisseurToegewezenData]):
 
     KANAAL: ClassVar[Kanaal] = subjects.REGISSEUR_TOEGEWEZEN
     type: Literal["nl.jbplein.regisseur.toegewezen.v1"] = "nl.jbplein.regisseur.toegewezen.v1"
+
+
+class RegisseurWachtlijstData(Gegevens):
+    toewijzing_id: UUID
+    melding_id: UUID
+    besluit_id: UUID
+    gezin_ref: UUID
+    reden: WachtlijstReden
+    sinds: AwareDatetime
+    contact_uiterlijk: date | None = None
+
+
+class RegisseurWachtlijst(CloudEvent[RegisseurWachtlijstData]):
+    """No casusregisseur has room: the case waits on the visible waiting list (never dropped)
+    and is assigned as soon as room appears."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.REGISSEUR_WACHTLIJST
+    type: Literal["nl.jbplein.regisseur.wachtlijst.v1"] = "nl.jbplein.regisseur.wachtlijst.v1"
 
 
 class ContactGeregistreerdData(Gegevens):
@@ -198,6 +227,41 @@ class TermijnOverschreden(CloudEvent[TermijnOverschredenData]):
     type: Literal["nl.jbplein.termijn.overschreden.v1"] = "nl.jbplein.termijn.overschreden.v1"
 
 
+class DrangEvaluatieNodigData(Gegevens):
+    toewijzing_id: UUID
+    melding_id: UUID
+    besluit_datum: date
+    evaluatie_op: date = Field(description="The day the 3 months of drang were reached.")
+    maximum_op: date = Field(description="The last day drang may last (6 months).")
+
+
+class DrangEvaluatieNodig(CloudEvent[DrangEvaluatieNodigData]):
+    """Drang without a raadsonderzoek reached 3 months: decide whether the care goes back to the
+    wijkteam or a gedwongen kader is sought."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.DRANG_EVALUATIE_NODIG
+    type: Literal["nl.jbplein.drang.evaluatie_nodig.v1"] = "nl.jbplein.drang.evaluatie_nodig.v1"
+
+
+# --- zaak -------------------------------------------------------------------------------------
+
+
+class ZaakAfgeslotenData(Gegevens):
+    toewijzing_id: UUID
+    melding_id: UUID
+    gezin_ref: UUID
+    aanpak: Aanpak
+    reden: Afsluitreden
+    afgesloten_op: AwareDatetime
+
+
+class ZaakAfgesloten(CloudEvent[ZaakAfgeslotenData]):
+    """A case with a casusregisseur ended; its timers are stopped."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.ZAAK_AFGESLOTEN
+    type: Literal["nl.jbplein.zaak.afgesloten.v1"] = "nl.jbplein.zaak.afgesloten.v1"
+
+
 # --- notificatie -----------------------------------------------------------------------------
 
 
@@ -243,10 +307,13 @@ EVENTS: tuple[type[CloudEvent[Any]], ...] = (
     MeldingGeagendeerd,
     BesluitGenomen,
     RegisseurToegewezen,
+    RegisseurWachtlijst,
     ContactGeregistreerd,
     RaadsonderzoekGevraagd,
     RaadsonderzoekGestart,
     TermijnOverschreden,
+    DrangEvaluatieNodig,
+    ZaakAfgesloten,
     BriefGereed,
     PartnerBesluitGenomen,
 )

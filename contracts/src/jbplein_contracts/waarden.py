@@ -69,7 +69,42 @@ class TermijnSoort(StrEnum):
     """No drang case lasts over 6 months."""
 
 
+class WachtlijstReden(StrEnum):
+    """Why a case waits for a casusregisseur."""
+
+    GEEN_RUIMTE = "geen_ruimte"
+    """Every available jeugdbeschermer of the covering gebiedsteams is at their caseload."""
+    GEEN_GEBIEDSTEAM = "geen_gebiedsteam"
+    """No gebiedsteam of JBRR covers the gezin's municipality (or wijk)."""
+
+
+class Afsluitreden(StrEnum):
+    """Why a case with a casusregisseur ends."""
+
+    TERUG_NAAR_WIJKTEAM = "terug_naar_wijkteam"
+    """The care goes back to the wijkteam (voluntary help suffices)."""
+    GEDWONGEN_KADER = "gedwongen_kader"
+    """A compulsory measure (gedwongen kader) is sought or in place."""
+    AFGESLOTEN = "afgesloten"
+    """Closed for another reason."""
+    BESLUIT_GECORRIGEERD = "besluit_gecorrigeerd"
+    """The tafel corrected its besluit to an approach without a casusregisseur."""
+
+
+class Herverdelingsreden(StrEnum):
+    """Why a gezin gets another casusregisseur."""
+
+    AFWEZIGHEID = "afwezigheid"
+    CONFLICT = "conflict"
+    CASELOAD = "caseload"
+    OVERIG = "overig"
+
+
 # The promises, in werkdagen, from DOMAIN.md.
 BESPREKING_WERKDAGEN = 2
 CONTACT_WERKDAGEN = 5
 RAADSONDERZOEK_START_WERKDAGEN = 5
+
+# Drang without a raadsonderzoek (seed 003): evaluated at 3 months, never over 6 months.
+DRANG_EVALUATIE_MAANDEN = 3
+DRANG_MAXIMUM_MAANDEN = 6

@@ -12,6 +12,7 @@ The rules are those of DOMAIN.md:
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -110,6 +111,23 @@ def termijn(vanaf: datetime, werkdagen: int, kalender: Kalender = NATIONAAL) -> 
     for _ in range(werkdagen - 1):
         next(dagen)
     return next(dagen)
+
+
+def na_maanden(vanaf: datetime, maanden: int) -> date:
+    """The calendar day ``maanden`` months after the day of ``vanaf`` (Europe/Amsterdam); a day
+    the target month lacks becomes its last day (31 August + 3 months = 30 November).
+
+    For the drang periods of seed 003 (evaluation at 3 months, at most 6 months), which are
+    counted in calendar months, not werkdagen: the period ends at the end of this day.
+    """
+    if isinstance(maanden, bool) or not isinstance(maanden, int):
+        raise TypeError("maanden must be an int")
+    if not 1 <= maanden <= 120:
+        raise ValueError(f"maanden must be between 1 and 120, not {maanden}")
+    dag = lokale_dag(vanaf)
+    index = dag.month - 1 + maanden
+    jaar, maand = dag.year + index // 12, index % 12 + 1
+    return date(jaar, maand, min(dag.day, calendar.monthrange(jaar, maand)[1]))
 
 
 def einde_van_dag(dag: date) -> datetime:

@@ -70,16 +70,35 @@ def _run(connection: Connection, metadata: list[MetaData]) -> None:
         context.run_migrations()
 
 
-async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
-    """Bring the database to the newest revision."""
+async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
+    """Bring the database to the newest revision (or to ``revision``), in one transaction.
+
+    On SQLite a batch migration copies a table into a new one; foreign keys are switched off
+    while it runs (SQLite allows that only outside a transaction) and checked before commit.
+    """
 
     def _upgrade(connection: Connection) -> None:
         config = alembic_config(script_location)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            await connection.run_sync(_upgrade)
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    await connection.rollback()
+                    raise RuntimeError(f"migration left {len(broken)} broken foreign keys")
+            await connection.commit()
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()
 
 
 async def differences(engine: AsyncEngine, service_metadata: MetaData) -> list[Any]:

@@ -1,8 +1,9 @@
-"""Intake follows the tafel: a melding is planned, then decided."""
+"""Intake follows the melding's case: planned and decided at the tafel, closed by toewijzing.
+The status decides whether a new melding about the gezin joins an open case."""
 
 from __future__ import annotations
 
-from jbplein_contracts.v1 import BesluitGenomen, MeldingGeagendeerd
+from jbplein_contracts.v1 import BesluitGenomen, MeldingGeagendeerd, ZaakAfgesloten
 from jbplein_kit.service import Service
 from jbplein_kit.uow import UnitOfWork
 
@@ -20,7 +21,13 @@ def register(service: Service) -> None:
     @service.on_event(BesluitGenomen)
     async def besloten(event: BesluitGenomen, uow: UnitOfWork) -> None:
         melding = await uow.session.get(Melding, event.data.melding_id)
-        if melding is None:
+        if melding is None or melding.status == MeldingStatus.AFGESLOTEN:
             return
         melding.status = MeldingStatus.BESLOTEN.value
         melding.aanpak = event.data.aanpak.value
+
+    @service.on_event(ZaakAfgesloten)
+    async def afgesloten(event: ZaakAfgesloten, uow: UnitOfWork) -> None:
+        melding = await uow.session.get(Melding, event.data.melding_id)
+        if melding is not None:
+            melding.status = MeldingStatus.AFGESLOTEN.value

@@ -187,6 +187,8 @@ class MeldingStatus(StrEnum):
     ONTVANGEN = "ontvangen"
     GEAGENDEERD = "geagendeerd"
     BESLOTEN = "besloten"
+    AFGESLOTEN = "afgesloten"
+    """The case with a casusregisseur that followed the besluit has ended."""
 
 
 class MeldingOut(BaseModel):

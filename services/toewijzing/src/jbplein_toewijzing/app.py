@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from jbplein_kit.clock import Clock
 from jbplein_kit.service import Service
 
-from . import api, handlers, referentie
+from . import api, beheer, handlers, referentie
 from .models import Base
 from .settings import Settings
 
@@ -27,12 +27,14 @@ def create_service(settings: Settings | None = None, clock: Clock | None = None)
         bestand = VOORBEELD
 
     if bestand is not None:
-        gelezen = referentie.lees(bestand)
+        gelezen = referentie.lees(bestand)  # a broken file stops the start here, not halfway
 
         @service.on_start
         async def laad_referentie(s: Service) -> None:
             async with s.unit_of_work() as uow:
-                await referentie.laad(uow.session, gelezen)
+                await referentie.laad_als_gewijzigd(
+                    uow.session, gelezen, "referentiebestand", uow.now
+                )
 
     handlers.register(service)
     return service
@@ -45,4 +47,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Assignment of a casusregisseur of JBRR, and the promises that follow.",
     )
     app.include_router(api.router)
+    app.include_router(beheer.router)
     return app

@@ -1,96 +1,149 @@
-"""What toewijzing does when a besluit arrives."""
+"""What toewijzing does when a besluit arrives and when its timers fire."""
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
-from jbplein_contracts.v1 import BesluitGenomen, RegisseurToegewezen, RegisseurToegewezenData
-from jbplein_contracts.waarden import Taakaccent
+from jbplein_contracts.v1 import (
+    BesluitGenomen,
+    DrangEvaluatieNodig,
+    DrangEvaluatieNodigData,
+    TermijnOverschreden,
+    TermijnOverschredenData,
+)
+from jbplein_contracts.waarden import Aanpak, TermijnSoort
 from jbplein_kit.service import Service
+from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
-from .models import Gebiedsteam, Jeugdbeschermer, Toewijzing
-from .toewijzing import Kandidaat, kies_regisseur
+from . import zaken
+from .models import AFGESLOTEN, Toewijzing
 
 
-async def kandidaten(uow: UnitOfWork) -> list[Kandidaat]:
-    caseload = (
-        select(Toewijzing.jeugdbeschermer, func.count().label("n"))
-        .where(Toewijzing.status == "actief")
-        .group_by(Toewijzing.jeugdbeschermer)
-        .subquery()
-    )
-    rows = (
-        await uow.session.execute(
-            select(Jeugdbeschermer, func.coalesce(caseload.c.n, 0)).outerjoin(
-                caseload, caseload.c.jeugdbeschermer == Jeugdbeschermer.code
+async def _zaak(uow: UnitOfWork, timer: Timer) -> Toewijzing | None:
+    t = await uow.session.get(Toewijzing, UUID(timer.gegevens["toewijzing_id"]))
+    if t is None or t.status == AFGESLOTEN:
+        return None
+    return t
+
+
+def _overschreden(
+    service: Service, uow: UnitOfWork, t: Toewijzing, soort: TermijnSoort, timer: Timer
+) -> None:
+    uiterlijk = {
+        TermijnSoort.CONTACT: t.contact_uiterlijk,
+        TermijnSoort.RAADSONDERZOEK_START: t.raadsonderzoek_start_uiterlijk,
+        TermijnSoort.DRANG_MAXIMUM: t.maximum_op,
+    }[soort]
+    assert uiterlijk is not None
+    zaken.historie(uow, t, "termijn_overschreden", zaken.SYSTEEM, reden=soort.value)
+    with service.tracer.start_as_current_span(
+        f"termijn {soort.value} overschreden",
+        attributes={
+            "jbplein.melding_id": str(t.melding_id),
+            "jbplein.termijn": soort.value,
+            "jbplein.termijn.uiterlijk": uiterlijk.isoformat(),
+        },
+    ):
+        uow.publish(
+            TermijnOverschreden.maak(
+                TermijnOverschredenData(
+                    gemeente=t.gemeente,
+                    termijn=soort,
+                    melding_id=t.melding_id,
+                    uiterlijk=uiterlijk,
+                    verlopen_op=timer.verloopt_op,
+                    vastgesteld_op=uow.now,
+                ),
+                bron=Bron.TOEWIJZING,
+                tijd=uow.now,
+                onderwerp=t.melding_id,
             )
         )
-    ).all()
-    return [
-        Kandidaat(jb.code, jb.gebiedsteam, jb.taakaccent, jb.max_caseload, int(n), jb.afwezig)
-        for jb, n in rows
-    ]
-
-
-async def teams_voor(uow: UnitOfWork, gemeente: str, wijk: str | None) -> set[str]:
-    teams = (await uow.session.scalars(select(Gebiedsteam))).all()
-    in_gemeente = [t for t in teams if gemeente in t.gemeenten]
-    in_wijk = [t for t in in_gemeente if wijk and wijk in t.wijken]
-    return {t.code for t in (in_wijk or in_gemeente)}
 
 
 def register(service: Service) -> None:
     @service.on_event(BesluitGenomen)
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
-        if not data.aanpak.vraagt_regisseur:
+        bestaand = await uow.session.scalar(
+            select(Toewijzing).where(Toewijzing.melding_id == data.melding_id)
+        )
+        if bestaand is not None:
+            if data.versie > bestaand.besluit_versie:
+                await zaken.besluit_gecorrigeerd(service, uow, bestaand, data)
             return
-        if await uow.session.scalar(
-            select(Toewijzing.id).where(Toewijzing.melding_id == data.melding_id)
+        if data.aanpak.vraagt_regisseur:
+            await zaken.open_zaak(service, uow, data)
+
+    @service.on_timer(TermijnSoort.CONTACT.value)
+    async def contact_verlopen(timer: Timer, uow: UnitOfWork) -> None:
+        t = await _zaak(uow, timer)
+        if t is None or t.contact_op is not None or t.contact_overschreden:
+            return
+        t.contact_overschreden = True
+        _overschreden(service, uow, t, TermijnSoort.CONTACT, timer)
+
+    @service.on_timer(TermijnSoort.RAADSONDERZOEK_START.value)
+    async def raadsonderzoek_verlopen(timer: Timer, uow: UnitOfWork) -> None:
+        t = await _zaak(uow, timer)
+        if (
+            t is None
+            or t.raadsonderzoek_start_uiterlijk is None
+            or t.raadsonderzoek_gestart_op is not None
+            or t.raadsonderzoek_overschreden
         ):
             return
-        gekozen = kies_regisseur(
-            await kandidaten(uow),
-            await teams_voor(uow, data.gemeente, data.wijk),
-            data.taakaccent.value,
-        )
-        toewijzing = Toewijzing(
-            id=uuid4(),
-            melding_id=data.melding_id,
-            besluit_id=data.besluit_id,
-            gezin_ref=data.gezin_ref,
-            gemeente=data.gemeente,
-            aanpak=data.aanpak.value,
-            taakaccent=data.taakaccent.value,
-            jeugdbeschermer=gekozen.code if gekozen else None,
-            status="actief" if gekozen else "wachtlijst",
-            aangemaakt_op=uow.now,
-            toegewezen_op=uow.now if gekozen else None,
-        )
-        uow.session.add(toewijzing)
-        if gekozen is None:
+        t.raadsonderzoek_overschreden = True
+        _overschreden(service, uow, t, TermijnSoort.RAADSONDERZOEK_START, timer)
+
+    @service.on_timer(TermijnSoort.DRANG_EVALUATIE.value)
+    async def evaluatie_nodig(timer: Timer, uow: UnitOfWork) -> None:
+        t = await _zaak(uow, timer)
+        if (
+            t is None
+            or t.aanpak != Aanpak.DRANG.value
+            or t.evaluatie_op is None
+            or t.maximum_op is None
+            or t.evaluatie_uitkomst is not None
+            or t.evaluatie_nodig
+        ):
             return
+        t.evaluatie_nodig = True
+        zaken.historie(uow, t, "evaluatie_nodig", zaken.SYSTEEM)
         uow.publish(
-            RegisseurToegewezen.maak(
-                RegisseurToegewezenData(
-                    gemeente=data.gemeente,
-                    toewijzing_id=toewijzing.id,
-                    melding_id=data.melding_id,
-                    besluit_id=data.besluit_id,
-                    gezin_ref=data.gezin_ref,
-                    jeugdbeschermer_ref=gekozen.code,
-                    gebiedsteam=gekozen.gebiedsteam,
-                    taakaccent=Taakaccent(gekozen.taakaccent),
-                    continuiteit=False,
-                    toegewezen_op=uow.now,
-                    contact_uiterlijk=data.contact_uiterlijk,
+            DrangEvaluatieNodig.maak(
+                DrangEvaluatieNodigData(
+                    gemeente=t.gemeente,
+                    toewijzing_id=t.id,
+                    melding_id=t.melding_id,
+                    besluit_datum=werkdagen.lokale_dag(t.besluit_op),
+                    evaluatie_op=t.evaluatie_op,
+                    maximum_op=t.maximum_op,
                 ),
                 bron=Bron.TOEWIJZING,
                 tijd=uow.now,
-                onderwerp=data.melding_id,
+                onderwerp=t.melding_id,
             )
         )
+
+    @service.on_timer(TermijnSoort.DRANG_MAXIMUM.value)
+    async def maximum_verlopen(timer: Timer, uow: UnitOfWork) -> None:
+        t = await _zaak(uow, timer)
+        if (
+            t is None
+            or t.aanpak != Aanpak.DRANG.value
+            or t.maximum_op is None
+            or t.maximum_overschreden
+        ):
+            return
+        t.maximum_overschreden = True
+        _overschreden(service, uow, t, TermijnSoort.DRANG_MAXIMUM, timer)
+
+    @service.on_timer(zaken.AFWEZIGHEID_EINDE)
+    async def terug_van_afwezigheid(timer: Timer, uow: UnitOfWork) -> None:
+        await zaken.verwerk_wachtlijst(uow)

@@ -12,5 +12,9 @@ class Settings(ServiceSettings):
     port: int = 8103
     referentie_file: Path | None = Field(
         default=None,
-        description="JBRR's gebiedsteams and jeugdbeschermers to load at start-up (TOML).",
+        description=(
+            "JBRR's gebiedsteams and jeugdbeschermers (TOML), loaded at start-up when its "
+            "content changed since it was last loaded; the example data when unset outside "
+            "production."
+        ),
     )
