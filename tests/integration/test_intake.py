@@ -40,7 +40,7 @@ from jbplein_kit.outbox import OutboxMessage
 from jbplein_kit.service import Service
 from jbplein_runner.nats_server import NatsServer
 
-from ..conftest import bearer, eventually, fast_settings, serving
+from ..conftest import bearer, eventually, fast_settings
 from ..support.meldingen import BSN_KIND, BSN_KIND_2, melding
 
 FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=AMSTERDAM)
@@ -68,18 +68,6 @@ def app(
         max_body_bytes=64 * 1024,
     )
     return create_app(settings, clock)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(app) as client:
-        yield client
-
-
-@pytest.fixture
-def service(app: FastAPI) -> Service:
-    service: Service = app.state.service
-    return service
 
 
 async def count(service: Service, model: type) -> int:

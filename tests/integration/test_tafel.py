@@ -35,7 +35,7 @@ from jbplein_tafel.app import create_app
 from jbplein_tafel.models import TafelMelding
 from jbplein_tafel.settings import Settings
 
-from ..conftest import bearer, eventually, fast_settings, serving
+from ..conftest import bearer, eventually, fast_settings
 from ..support import bus as support_bus
 
 FRIDAY_3PM = datetime(2026, 11, 20, 15, 0, tzinfo=AMSTERDAM)
@@ -73,18 +73,6 @@ def app(
         ),
         clock,
     )
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(app) as client:
-        yield client
-
-
-@pytest.fixture
-def service(app: FastAPI) -> Service:
-    service: Service = app.state.service
-    return service
 
 
 class Bus(support_bus.Bus):

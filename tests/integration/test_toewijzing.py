@@ -4,7 +4,6 @@ Against a real nats-server, on SQLite and PostgreSQL, with a clock the tests mov
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,24 +130,6 @@ def settings(
 @pytest.fixture
 def app(settings: Settings, clock: ManualClock) -> FastAPI:
     return create_app(settings, clock)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(app) as client:
-        yield client
-
-
-@pytest.fixture
-def service(app: FastAPI) -> Service:
-    service: Service = app.state.service
-    return service
-
-
-@pytest.fixture
-async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
-    async with Bus(nats_server.url) as bus:
-        yield bus
 
 
 def besluit(

@@ -12,7 +12,7 @@ Every read and write of a case is audited.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -30,7 +30,7 @@ from jbplein_contracts.v1 import (
 )
 from jbplein_contracts.waarden import Afsluitreden, Herverdelingsreden, TermijnSoort
 from jbplein_kit.auth import STAF, Actor, OrganisatieSoort, Rol, requires
-from jbplein_kit.problems import Problem, invalid_param
+from jbplein_kit.problems import Problem
 from jbplein_kit.service import ServiceDep, client_address
 from jbplein_kit.uow import UnitOfWork
 
@@ -324,21 +324,6 @@ async def zaak_lezen(
         return await _zaak_antwoord(uow, t)
 
 
-def _niet_in_de_toekomst(moment: datetime, nu: datetime, veld: str, besluit_op: datetime) -> None:
-    if moment > nu + timedelta(minutes=5):
-        raise Problem(
-            400,
-            "A moment in the future cannot be registered.",
-            invalid_params=[invalid_param(veld, "lies in the future", "out_of_range")],
-        )
-    if moment < besluit_op - timedelta(minutes=5):
-        raise Problem(
-            400,
-            "The moment lies before the besluit.",
-            invalid_params=[invalid_param(veld, "lies before the besluit", "out_of_range")],
-        )
-
-
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -362,17 +347,8 @@ async def contact_registreren(
             raise Problem(409, "This case is closed.")
         if t.contact_op is not None:
             raise Problem(409, "The contact of this case is registered already.")
-        _niet_in_de_toekomst(invoer.contact_op, uow.now, "contact_op", t.besluit_op)
-        t.contact_op = invoer.contact_op
-        binnen = zaken.binnen(invoer.contact_op, t.contact_uiterlijk)
-        await uow.cancel_timer(zaken.timer_sleutel(TermijnSoort.CONTACT, t.id))
-        zaken.historie(
-            uow,
-            t,
-            "contact",
-            actor.id,
-            jeugdbeschermer=t.jeugdbeschermer,
-            reden="binnen_termijn" if binnen else "te_laat",
+        binnen = await zaken.nagekomen(
+            uow, t, TermijnSoort.CONTACT, invoer.contact_op, "contact_op", actor.id
         )
         uow.audit(actor, "zaak.contact_registreren", str(t.melding_id), client_address(request))
         uow.publish(
@@ -419,16 +395,8 @@ async def raadsonderzoek_gestart(
         if t.raadsonderzoek_gestart_op is not None:
             raise Problem(409, "The start of this investigation is registered already.")
         assert t.raadsonderzoek_start_uiterlijk is not None
-        _niet_in_de_toekomst(invoer.gestart_op, uow.now, "gestart_op", t.besluit_op)
-        t.raadsonderzoek_gestart_op = invoer.gestart_op
-        binnen = zaken.binnen(invoer.gestart_op, t.raadsonderzoek_start_uiterlijk)
-        await uow.cancel_timer(zaken.timer_sleutel(TermijnSoort.RAADSONDERZOEK_START, t.id))
-        zaken.historie(
-            uow,
-            t,
-            "raadsonderzoek_gestart",
-            actor.id,
-            reden="binnen_termijn" if binnen else "te_laat",
+        binnen = await zaken.nagekomen(
+            uow, t, TermijnSoort.RAADSONDERZOEK_START, invoer.gestart_op, "gestart_op", actor.id
         )
         uow.audit(
             actor, "zaak.raadsonderzoek_registreren", str(t.melding_id), client_address(request)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy import or_, select
@@ -36,7 +36,7 @@ from jbplein_contracts.waarden import (
     WachtlijstReden,
 )
 from jbplein_kit.auth import OrganisatieSoort
-from jbplein_kit.problems import Problem
+from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import Service
 from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
@@ -511,6 +511,41 @@ async def plan_terugkeer(uow: UnitOfWork, afwezigheid: Afwezigheid) -> None:
             gegevens={"afwezigheid_id": str(afwezigheid.id)},
         )
     )
+
+
+async def nagekomen(
+    uow: UnitOfWork, t: Toewijzing, soort: TermijnSoort, moment: datetime, veld: str, door: str
+) -> bool:
+    """A promise kept at ``moment`` (the contact, the Raad's start): recorded, its timer
+    stopped, and whether it was in time. ``veld`` names the input field for a problem."""
+    if moment > uow.now + timedelta(minutes=5):
+        raise Problem(
+            400,
+            "A moment in the future cannot be registered.",
+            invalid_params=[invalid_param(veld, "lies in the future", "out_of_range")],
+        )
+    if moment < t.besluit_op - timedelta(minutes=5):
+        raise Problem(
+            400,
+            "The moment lies before the besluit.",
+            invalid_params=[invalid_param(veld, "lies before the besluit", "out_of_range")],
+        )
+    if soort is TermijnSoort.CONTACT:
+        t.contact_op, uiterlijk = moment, t.contact_uiterlijk
+    else:
+        assert t.raadsonderzoek_start_uiterlijk is not None
+        t.raadsonderzoek_gestart_op, uiterlijk = moment, t.raadsonderzoek_start_uiterlijk
+    op_tijd = binnen(moment, uiterlijk)
+    await uow.cancel_timer(timer_sleutel(soort, t.id))
+    historie(
+        uow,
+        t,
+        f"{soort.value}_geregistreerd",
+        door,
+        jeugdbeschermer=t.jeugdbeschermer,
+        reden="binnen_termijn" if op_tijd else "te_laat",
+    )
+    return op_tijd
 
 
 def binnen(moment: datetime, uiterlijk: date) -> bool:
