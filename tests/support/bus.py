@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from jbplein_contracts import subjects
 from jbplein_contracts.envelope import CloudEvent
@@ -40,3 +41,22 @@ class Bus:
         finally:
             await sub.unsubscribe()
         return [model.model_validate_json(m.data) for m in messages]
+
+
+async def partner_berichten(url: str) -> list[tuple[str, bytes]]:
+    """Every message on every partner subject so far: (subject, body), as a partner allowed
+    everything would receive them."""
+    connection = await nats.connect(url)
+    try:
+        sub = await connection.jetstream().pull_subscribe(
+            subjects.partner_filter(),
+            stream=subjects.STREAM_PARTNER.name,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        )
+        try:
+            messages = await sub.fetch(1000, timeout=1)
+        except nats.errors.TimeoutError:
+            messages = []
+        return [(m.subject, m.data) for m in messages]
+    finally:
+        await connection.close()

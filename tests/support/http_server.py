@@ -15,9 +15,9 @@ from jbplein_runner.processes import free_port
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[str]:
+def served(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """Run ``app`` (with its lifespan: migrations, NATS, outbox relay) and yield its base URL."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False

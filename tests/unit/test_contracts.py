@@ -18,8 +18,11 @@ from jbplein_contracts.v1 import (
     MeldingOntvangen,
     MeldingOntvangenData,
     PartnerBesluitGenomen,
+    PartnerMeldingBesloten,
+    PartnerMeldingBeslotenData,
+    PartnerRaadsonderzoekGevraagd,
 )
-from jbplein_contracts.waarden import Zorg
+from jbplein_contracts.waarden import Aanpak, Zorg
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
@@ -96,6 +99,35 @@ def test_subjects_carry_the_municipality_and_stay_in_their_tree() -> None:
         subjects.timer_gepland("tafel", "has.dot")
 
 
+def test_addressed_partner_events_carry_their_organisation_in_a_tree_of_their_own() -> None:
+    kanaal = subjects.PARTNER_MELDING_BESLOTEN
+    subject = kanaal.subject("0599", "veilig-thuis")
+    assert subject == "jbplein.partner.aan.veilig-thuis.melding.besloten.v1.0599"
+    assert subject.startswith(subjects.partner_filter_aan("veilig-thuis").removesuffix(">"))
+    assert not subject.startswith(subjects.partner_filter_aan("politie").removesuffix(">"))
+    # The municipality-wide filter of a partner never matches what is addressed to another.
+    assert len(subject.split(".")) != len(subjects.partner_filter("0599").split("."))
+    assert kanaal.alle_gemeenten == "jbplein.partner.aan.*.melding.besloten.v1.*"
+    assert subjects.stream_voor(subject).name == "JBPLEIN_PARTNER"
+    with pytest.raises(ValueError):
+        kanaal.subject("0599")
+    with pytest.raises(ValueError):
+        subjects.PARTNER_BESLUIT_GENOMEN.subject("0599", "veilig-thuis")
+    with pytest.raises(ValueError):
+        kanaal.subject("0599", "has.dot")
+    with pytest.raises(ValueError):
+        subjects.Kanaal(subjects.Boom.INTERN, "x", "y", geadresseerd=True)
+    data = PartnerMeldingBeslotenData(
+        gemeente="0599",
+        ontvanger="politie",
+        zaak_ref=uuid4(),
+        aanpak=Aanpak.DRANG,
+        besluit_datum=date(2026, 11, 20),
+    )
+    event = PartnerMeldingBesloten.maak(data, bron=Bron.NOTIFICATIE, tijd=NOW, onderwerp=uuid4())
+    assert event.nats_subject() == "jbplein.partner.aan.politie.melding.besloten.v1.0599"
+
+
 def _strings_without_bounds(schema: dict[str, Any], defs: dict[str, Any], path: str) -> list[str]:
     """String fields that could carry free text: no pattern, format, enum or const."""
     found: list[str] = []
@@ -143,9 +175,12 @@ def test_no_event_has_a_field_for_personal_data_or_free_text(event: Any) -> None
     assert not names & PERSONAL
 
 
+def _velden(event: Any) -> set[str]:
+    return set(event.model_fields["data"].annotation.model_fields)
+
+
 def test_partner_events_carry_only_the_minimum() -> None:
-    fields = set(PartnerBesluitGenomen.model_fields["data"].annotation.model_fields)  # type: ignore[union-attr]
-    assert fields == {
+    assert _velden(PartnerBesluitGenomen) == {
         "gemeente",
         "zaak_ref",
         "aanpak",
@@ -153,6 +188,22 @@ def test_partner_events_carry_only_the_minimum() -> None:
         "contact_uiterlijk",
         "raadsonderzoek_start_uiterlijk",
     }
+    assert _velden(PartnerMeldingBesloten) == {
+        "gemeente",
+        "ontvanger",
+        "zaak_ref",
+        "aanpak",
+        "besluit_datum",
+    }
+    assert _velden(PartnerRaadsonderzoekGevraagd) == {
+        "gemeente",
+        "ontvanger",
+        "zaak_ref",
+        "gevraagd_op",
+        "start_uiterlijk",
+    }
+    partner = {e for e in EVENTS if e.KANAAL.boom is subjects.Boom.PARTNER}
+    assert partner == {PartnerBesluitGenomen, PartnerMeldingBesloten, PartnerRaadsonderzoekGevraagd}
 
 
 def test_the_checked_in_schemas_and_asyncapi_document_are_up_to_date() -> None:

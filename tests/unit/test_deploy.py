@@ -46,6 +46,7 @@ def test_the_compose_file_runs_every_service_in_production_mode_after_its_depend
         assert "healthcheck" in service
         assert all(d["condition"] == "service_healthy" for d in service["depends_on"].values())
     assert databases == {spec.name for spec in SERVICES}, "one database per service"
+    assert services["notificatie"]["environment"]["JBPLEIN_WEBHOOK_ALLEEN_HTTPS"] == "true"
     init = (ROOT / "deploy/postgres/init.sql").read_text()
     for name in databases:
         assert f"CREATE DATABASE {name} " in init

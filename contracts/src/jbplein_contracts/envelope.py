@@ -44,6 +44,15 @@ class Gegevens(BaseModel):
     gemeente: str = Field(pattern=r"^\d{4}$", description="CBS code of the municipality")
 
 
+class GeadresseerdeGegevens(Gegevens):
+    """Base of the ``data`` of an event addressed to one organisation (a partner)."""
+
+    ontvanger: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+        description="Code of the organisation this event is for; part of its subject.",
+    )
+
+
 DataT = TypeVar("DataT", bound=Gegevens)
 
 
@@ -103,6 +112,8 @@ class CloudEvent(BaseModel, Generic[DataT]):
 
     def nats_subject(self) -> str:
         """The subject this event is published on."""
+        if isinstance(self.data, GeadresseerdeGegevens):
+            return self.KANAAL.subject(self.data.gemeente, self.data.ontvanger)
         return self.KANAAL.subject(self.data.gemeente)
 
     def to_bytes(self) -> bytes:

@@ -75,14 +75,19 @@ def asyncapi() -> str:
             },
         }
         channel_id = f"{kanaal.boom}.{kanaal.domein}.{kanaal.gebeurtenis}.v{kanaal.versie}"
+        parameters = {"gemeente": {"description": "CBS code of the municipality."}}
+        if kanaal.geadresseerd:
+            parameters["organisatie"] = {"description": "Code of the organisation addressed."}
         channels[channel_id] = {
             "address": f"{kanaal.basis}.{{gemeente}}",
             "description": (
-                "Minimised event for partners."
+                "Minimised event addressed to one partner organisation."
+                if kanaal.geadresseerd
+                else "Minimised event for the partners of a municipality."
                 if kanaal.boom is Boom.PARTNER
                 else "Internal event between the plein's services."
             ),
-            "parameters": {"gemeente": {"description": "CBS code of the municipality."}},
+            "parameters": parameters,
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         }
         operations[f"send{name}"] = {

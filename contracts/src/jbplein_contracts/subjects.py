@@ -5,7 +5,11 @@ module. Subjects carry the municipality (CBS code) as their last token so that a
 allowed exactly its own slice; internal and partner events are separate trees:
 
 * ``jbplein.intern.<domein>.<gebeurtenis>.v<N>.<gemeente>``: between the plein's own services;
-* ``jbplein.partner.<domein>.<gebeurtenis>.v<N>.<gemeente>``: minimised events for partners;
+* ``jbplein.partner.<domein>.<gebeurtenis>.v<N>.<gemeente>``: minimised events for the partners
+  of a municipality;
+* ``jbplein.partner.aan.<organisatie>.<domein>.<gebeurtenis>.v<N>.<gemeente>``: minimised
+  events addressed to one organisation (the melder, the Raad); a partner's NATS user is allowed
+  its own ``jbplein.partner.aan.<organisatie>.>`` and never another's;
 * ``jbplein.timer.gepland.<dienst>.<sleutel>``: deadline timers (JetStream scheduled messages)
   that fire onto ``jbplein.timer.verlopen.<dienst>.<soort>``;
 * ``jbplein.dlq.<consumer>``: messages a consumer gave up on.
@@ -27,6 +31,16 @@ def _token(waarde: str, wat: str) -> str:
     if not _TOKEN.match(waarde):
         raise ValueError(f"{wat} {waarde!r} is not a valid subject token ([A-Za-z0-9_-], 1-120)")
     return waarde
+
+
+AAN = "aan"
+_ORGANISATIE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def _organisatie(code: str) -> str:
+    if not _ORGANISATIE.match(code):
+        raise ValueError(f"organisatie {code!r} is not an organisation code")
+    return code
 
 
 def gemeente_token(gemeente: str) -> str:
@@ -86,23 +100,33 @@ class Kanaal:
     domein: str
     gebeurtenis: str
     versie: int = 1
+    geadresseerd: bool = False
+    """Addressed to one organisation (partner tree only): its code is part of the subject."""
 
     def __post_init__(self) -> None:
         _token(self.domein, "domein")
         _token(self.gebeurtenis, "gebeurtenis")
+        if self.geadresseerd and self.boom is not Boom.PARTNER:
+            raise ValueError("only partner events are addressed to an organisation")
 
     @property
     def basis(self) -> str:
-        return f"{PREFIX}.{self.boom}.{self.domein}.{self.gebeurtenis}.v{self.versie}"
+        """The subject up to the municipality (for an addressed channel: with ``{organisatie}``
+        where the organisation's code goes)."""
+        aan = f"{AAN}.{{organisatie}}." if self.geadresseerd else ""
+        return f"{PREFIX}.{self.boom}.{aan}{self.domein}.{self.gebeurtenis}.v{self.versie}"
 
-    def subject(self, gemeente: str) -> str:
-        """The subject for one municipality."""
-        return f"{self.basis}.{gemeente_token(gemeente)}"
+    def subject(self, gemeente: str, aan: str | None = None) -> str:
+        """The subject for one municipality (and, for an addressed channel, one organisation)."""
+        if self.geadresseerd != (aan is not None):
+            raise ValueError("give the organisation exactly when the channel is addressed")
+        basis = self.basis.replace("{organisatie}", _organisatie(aan)) if aan else self.basis
+        return f"{basis}.{gemeente_token(gemeente)}"
 
     @property
     def alle_gemeenten(self) -> str:
-        """A filter that matches this event for every municipality."""
-        return f"{self.basis}.*"
+        """A filter that matches this event for every municipality (and organisation)."""
+        return f"{self.basis.replace('{organisatie}', '*')}.*"
 
     @property
     def stream(self) -> Stream:
@@ -110,7 +134,8 @@ class Kanaal:
 
     @property
     def type(self) -> str:
-        """The CloudEvents ``type`` of events on this channel (reverse-domain notation)."""
+        """The CloudEvents ``type`` of events on this channel (reverse-domain notation).
+        An addressed channel has no organisation in its type."""
         boom = "" if self.boom is Boom.INTERN else f"{self.boom}."
         return f"nl.jbplein.{boom}{self.domein}.{self.gebeurtenis}.v{self.versie}"
 
@@ -129,8 +154,14 @@ DRANG_EVALUATIE_NODIG = Kanaal(Boom.INTERN, "drang", "evaluatie_nodig")
 ZAAK_AFGESLOTEN = Kanaal(Boom.INTERN, "zaak", "afgesloten")
 BRIEF_GEREED = Kanaal(Boom.INTERN, "brief", "gereed")
 
+LEVERING_MISLUKT = Kanaal(Boom.INTERN, "levering", "mislukt")
+
 # Partner channels: only minimised events are ever published here.
 PARTNER_BESLUIT_GENOMEN = Kanaal(Boom.PARTNER, "besluit", "genomen")
+PARTNER_MELDING_BESLOTEN = Kanaal(Boom.PARTNER, "melding", "besloten", geadresseerd=True)
+PARTNER_RAADSONDERZOEK_GEVRAAGD = Kanaal(
+    Boom.PARTNER, "raadsonderzoek", "gevraagd", geadresseerd=True
+)
 
 KANALEN: tuple[Kanaal, ...] = (
     MELDING_ONTVANGEN,
@@ -145,15 +176,24 @@ KANALEN: tuple[Kanaal, ...] = (
     DRANG_EVALUATIE_NODIG,
     ZAAK_AFGESLOTEN,
     BRIEF_GEREED,
+    LEVERING_MISLUKT,
     PARTNER_BESLUIT_GENOMEN,
+    PARTNER_MELDING_BESLOTEN,
+    PARTNER_RAADSONDERZOEK_GEVRAAGD,
 )
 
 
 def partner_filter(gemeente: str | None = None) -> str:
-    """What a partner subscribes to: every partner event, or one municipality's."""
+    """What a partner subscribes to: every partner event, or the events for all partners of
+    one municipality."""
     if gemeente is None:
         return f"{PREFIX}.{Boom.PARTNER}.>"
     return f"{PREFIX}.{Boom.PARTNER}.*.*.*.{gemeente_token(gemeente)}"
+
+
+def partner_filter_aan(organisatie: str) -> str:
+    """The events addressed to one organisation (every municipality)."""
+    return f"{PREFIX}.{Boom.PARTNER}.{AAN}.{_organisatie(organisatie)}.>"
 
 
 # Deadline timers.

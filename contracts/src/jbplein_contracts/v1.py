@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from . import subjects
-from .envelope import CloudEvent, Gegevens
+from .envelope import CloudEvent, GeadresseerdeGegevens, Gegevens
 from .subjects import Kanaal
 from .waarden import (
     Aanpak,
@@ -302,6 +302,64 @@ class PartnerBesluitGenomen(CloudEvent[PartnerBesluitGenomenData]):
     type: Literal["nl.jbplein.partner.besluit.genomen.v1"] = "nl.jbplein.partner.besluit.genomen.v1"
 
 
+class PartnerMeldingBeslotenData(GeadresseerdeGegevens):
+    """For the melder's organisation: the melding it reported was decided."""
+
+    zaak_ref: UUID = Field(description="Pseudonymous case reference: the id intake gave.")
+    aanpak: Aanpak
+    besluit_datum: date
+
+
+class PartnerMeldingBesloten(CloudEvent[PartnerMeldingBeslotenData]):
+    """The melding an organisation reported was decided at the tafel (addressed to it)."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.PARTNER_MELDING_BESLOTEN
+    type: Literal["nl.jbplein.partner.melding.besloten.v1"] = (
+        "nl.jbplein.partner.melding.besloten.v1"
+    )
+
+
+class PartnerRaadsonderzoekGevraagdData(GeadresseerdeGegevens):
+    """For the Raad: the verzoek tot onderzoek (VTO). The gezin's details only through the
+    authorised, audited ``dataref`` call."""
+
+    zaak_ref: UUID
+    gevraagd_op: AwareDatetime
+    start_uiterlijk: date
+
+
+class PartnerRaadsonderzoekGevraagd(CloudEvent[PartnerRaadsonderzoekGevraagdData]):
+    """The tafel asks this Raad voor de Kinderbescherming to investigate (addressed to it)."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.PARTNER_RAADSONDERZOEK_GEVRAAGD
+    type: Literal["nl.jbplein.partner.raadsonderzoek.gevraagd.v1"] = (
+        "nl.jbplein.partner.raadsonderzoek.gevraagd.v1"
+    )
+
+
+# --- deliveries to partners ------------------------------------------------------------------
+
+
+class LeveringMisluktData(Gegevens):
+    levering_id: UUID
+    abonnement_id: UUID
+    organisatie: OrganisatieCode = Field(description="The subscriber whose endpoint failed.")
+    event_id: UUID = Field(description="The partner event that was not delivered.")
+    event_type: str = Field(pattern=r"^nl\.jbplein(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
+    pogingen: int = Field(ge=1)
+    laatste_status: int | None = Field(default=None, ge=100, le=599)
+    eerste_poging_op: AwareDatetime
+    opgegeven_op: AwareDatetime
+
+
+class LeveringMislukt(CloudEvent[LeveringMisluktData]):
+    """Alert: a webhook delivery to a partner failed for good after a day of retries. It stays
+    visible and can be sent again."""
+
+    KANAAL: ClassVar[Kanaal] = subjects.LEVERING_MISLUKT
+    type: Literal["nl.jbplein.levering.mislukt.v1"] = "nl.jbplein.levering.mislukt.v1"
+
+
 EVENTS: tuple[type[CloudEvent[Any]], ...] = (
     MeldingOntvangen,
     MeldingGeagendeerd,
@@ -315,7 +373,10 @@ EVENTS: tuple[type[CloudEvent[Any]], ...] = (
     DrangEvaluatieNodig,
     ZaakAfgesloten,
     BriefGereed,
+    LeveringMislukt,
     PartnerBesluitGenomen,
+    PartnerMeldingBesloten,
+    PartnerRaadsonderzoekGevraagd,
 )
 """Every v1 event, one per channel in :data:`jbplein_contracts.subjects.KANALEN`."""
 

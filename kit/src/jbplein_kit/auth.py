@@ -149,6 +149,16 @@ class Accounts:
                 result._by_token[account.token_sha256] = account
         return result
 
+    def raad_voor(self, jeugdbeschermingsteam: Iterable[str]) -> str | None:
+        """The Raad voor de Kinderbescherming a verzoek tot onderzoek goes to: the Raad named
+        in the besluit's jeugdbeschermingsteam, else the first configured Raad (by code)."""
+        for code in jeugdbeschermingsteam:
+            organisatie = self.organisaties.get(code)
+            if organisatie is not None and organisatie.soort is OrganisatieSoort.RVDK:
+                return code
+        raden = sorted(c for c, o in self.organisaties.items() if o.soort is OrganisatieSoort.RVDK)
+        return raden[0] if raden else None
+
     def actor(self, account: Account) -> Actor:
         organisatie = self.organisaties[account.organisatie]
         return Actor(account.id, organisatie.code, organisatie.soort, frozenset(account.rollen))

@@ -36,7 +36,7 @@ def is_json(content_type: str) -> bool:
 
 class ApiRequestGuard:
     """For requests under ``prefix`` with a body: 415 unless the body is JSON, 413 when it is
-    larger than ``max_body_bytes``."""
+    larger than ``max_body_bytes``. A request without a body passes."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, prefix: str = "/api/") -> None:
         self.app = app
@@ -53,6 +53,14 @@ class ApiRequestGuard:
             return
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = str(scope["path"])
+        zonder_body = headers.get("content-length") == "0" or (
+            "content-length" not in headers
+            and "transfer-encoding" not in headers
+            and "content-type" not in headers
+        )
+        if zonder_body:  # an action without a body (e.g. re-send); a body it needs is a 400
+            await self.app(scope, receive, send)
+            return
         if not is_json(headers.get("content-type", "")):
             await _respond(
                 send,

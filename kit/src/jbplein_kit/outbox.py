@@ -8,8 +8,6 @@ the consumers' inbox beyond the server's de-duplication window.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -35,6 +33,7 @@ from jbplein_contracts.envelope import CloudEvent
 
 from .clock import Clock
 from .db import KitBase, UtcDateTime
+from .werker import Werker
 
 log = logging.getLogger("jbplein.outbox")
 
@@ -132,51 +131,36 @@ class OutboxRelay:
         self._keep_sent = keep_sent
         self._max_backoff = max_backoff_seconds
         self._lock_rows = lock_rows
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
-        self.failures = 0
+        self._last_cleanup: datetime | None = None
+        self._werker = Werker(
+            "outbox-relay",
+            self._ronde,
+            poll_seconds=poll_seconds,
+            max_backoff_seconds=max_backoff_seconds,
+        )
 
     def notify(self) -> None:
-        self._wake.set()
+        self._werker.notify()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._werker.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._werker.stop()
 
-    async def _run(self) -> None:
-        backoff = 0.0
-        last_cleanup: datetime | None = None
-        while not self._stopping:
-            try:
-                sent = await self.relay_once()
-                backoff = 0.0
-                if sent:
-                    continue  # there may be more
-                now = self._clock.now()
-                if last_cleanup is None or now - last_cleanup > timedelta(hours=1):
-                    await self.delete_sent_before(now - self._keep_sent)
-                    last_cleanup = now
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the relay must outlive NATS and database outages
-                self.failures += 1
-                backoff = min(self._max_backoff, max(0.2, backoff * 2))
-                log.warning("outbox relay paused %.1fs: %s", backoff, type(exc).__name__)
-                await asyncio.sleep(backoff)
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+    @property
+    def failures(self) -> int:
+        return self._werker.failures
+
+    async def _ronde(self) -> int:
+        sent = await self.relay_once()
+        if sent:
+            return sent
+        now = self._clock.now()
+        if self._last_cleanup is None or now - self._last_cleanup > timedelta(hours=1):
+            await self.delete_sent_before(now - self._keep_sent)
+            self._last_cleanup = now
+        return 0
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows; returns how many were sent. On a publish error the

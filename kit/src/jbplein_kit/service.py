@@ -37,6 +37,7 @@ from .settings import ServiceSettings
 from .telemetry import setup_logging, setup_telemetry
 from .timers import GEPLAND, VERLOPEN, ScheduledTimer, Timer
 from .uow import UnitOfWork, unit_of_work
+from .werker import Ronde, Werker
 
 log = logging.getLogger("jbplein.service")
 
@@ -92,6 +93,8 @@ class Service:
         self.diensten = Diensten(settings)
         self.started = False
         self._on_start: list[Callable[[Service], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[Service], Awaitable[None]]] = []
+        self.werkers: list[Werker] = []
         self._clock_watch: asyncio.Task[None] | None = None
 
     def on_start(
@@ -101,11 +104,31 @@ class Service:
         self._on_start.append(hook)
         return hook
 
+    def on_stop(
+        self, hook: Callable[[Service], Awaitable[None]]
+    ) -> Callable[[Service], Awaitable[None]]:
+        """Run ``hook`` at shut-down, after the workers have stopped."""
+        self._on_stop.append(hook)
+        return hook
+
+    def werker(self, naam: str, ronde: Ronde) -> Werker:
+        """A background worker that runs while the service does, woken after every commit."""
+        werker = Werker(
+            f"{self.name}-{naam}", ronde, poll_seconds=self.settings.outbox_poll_seconds
+        )
+        self.werkers.append(werker)
+        return werker
+
     # --- transactions ----------------------------------------------------------------------
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """One transaction; on commit the outbox relay is woken."""
-        return unit_of_work(self.sessions, self.clock, self.name, self.relay.notify)
+        """One transaction; on commit the outbox relay and the workers are woken."""
+        return unit_of_work(self.sessions, self.clock, self.name, self._na_commit)
+
+    def _na_commit(self) -> None:
+        self.relay.notify()
+        for werker in self.werkers:
+            werker.notify()
 
     # --- consumers -------------------------------------------------------------------------
 
@@ -226,6 +249,8 @@ class Service:
         await self.messaging.start()
         self.relay.start()
         self.relay.notify()
+        for werker in self.werkers:
+            werker.start()
         if isinstance(self.clock, OffsetFileClock):
             self._clock_watch = asyncio.create_task(self._watch_clock(), name="clock-watch")
         self.started = True
@@ -233,6 +258,10 @@ class Service:
 
     async def stop(self) -> None:
         self.started = False
+        for werker in self.werkers:
+            await werker.stop()
+        for hook in self._on_stop:
+            await hook(self)
         if self._clock_watch is not None:
             self._clock_watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -107,6 +107,13 @@ class KindIn(Strikt):
 
 
 class AdresIn(Strikt):
+    """Where the gezin lives. Postcode and house number identify the address; street and town
+    are optional, and make the letter to the gezin a complete postal address."""
+
+    straat: KorteTekst | None = None
+    woonplaats: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None
+    ) = None
     postcode: Annotated[
         str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
     ]

@@ -1,4 +1,5 @@
-"""The notificatie service: settings → kit → consumers → API."""
+"""The notificatie service: settings → kit → consumers → workers (letters, webhook deliveries)
+→ API and screens."""
 
 from __future__ import annotations
 
@@ -9,22 +10,33 @@ from fastapi import FastAPI
 from jbplein_kit.clock import Clock
 from jbplein_kit.service import Service
 
-from . import api, handlers
+from . import api, brieven, handlers, screens
+from .leveringen import Bezorger
 from .models import Base
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_service(settings: Settings | None = None, clock: Clock | None = None) -> Service:
+    settings = settings or Settings()
     service = Service(
-        "notificatie",
-        settings or Settings(),
-        metadata=Base.metadata,
-        migrations=MIGRATIONS,
-        clock=clock,
+        "notificatie", settings, metadata=Base.metadata, migrations=MIGRATIONS, clock=clock
     )
-    handlers.register(service)
+    handlers.register(service, settings)
+
+    async def brieven_maken() -> int:
+        return await brieven.maak_een(service, settings)
+
+    service.werker("brieven", brieven_maken)
+    bezorger = Bezorger(service, settings)
+    service.werker("leveringen", bezorger.bezorg_een)
+
+    @service.on_stop
+    async def sluit_bezorger(_: Service) -> None:
+        await bezorger.close()
+
     return service
 
 
@@ -32,7 +44,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     service = create_service(settings, clock)
     app = service.create_app(
         title="JB-plein notificatie",
-        description="Letters to the gezin and minimised events for partners.",
+        description=(
+            "The letter to the gezin after every besluit (PDF), the details behind partner "
+            "events for the organisations involved, and webhook subscriptions for partners "
+            "without NATS."
+        ),
+        templates=TEMPLATES,
+        home="/brieven",
     )
     app.include_router(api.router)
+    app.include_router(screens.router)
     return app

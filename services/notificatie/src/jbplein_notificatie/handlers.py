@@ -1,60 +1,87 @@
-"""What notificatie does on a besluit and on an assignment."""
+"""What notificatie does on a besluit, on an assignment (or a waiting list), and when a letter
+has waited long enough for its casusregisseur."""
 
 from __future__ import annotations
 
-from uuid import uuid4
+from datetime import timedelta
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
+from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
 from jbplein_contracts.v1 import (
     BesluitGenomen,
-    BriefGereed,
-    BriefGereedData,
     PartnerBesluitGenomen,
     PartnerBesluitGenomenData,
+    PartnerMeldingBesloten,
+    PartnerMeldingBeslotenData,
+    PartnerRaadsonderzoekGevraagd,
+    PartnerRaadsonderzoekGevraagdData,
     RegisseurToegewezen,
+    RegisseurWachtlijst,
 )
-from jbplein_contracts.waarden import Aanpak
+from jbplein_contracts.waarden import WachtlijstReden
+from jbplein_kit.outbox import trace_headers
 from jbplein_kit.service import Service
+from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
-from .models import Brief, Regisseur
+from . import partners
+from .models import TE_MAKEN, WACHT_OP_REGISSEUR, Besluit, Brief, Regisseur
+from .settings import Settings
 
-WACHT_OP_REGISSEUR = "wacht_op_regisseur"
-GEREED = "gereed"
+REGISSEUR_WACHTTIJD = "regisseur_wachttijd"
 
-
-def _brief_gereed(brief: Brief, uow: UnitOfWork) -> None:
-    brief.status = GEREED
-    brief.gereed_op = uow.now
-    uow.publish(
-        BriefGereed.maak(
-            BriefGereedData(
-                gemeente=brief.gemeente,
-                brief_id=brief.id,
-                melding_id=brief.melding_id,
-                besluit_id=brief.besluit_id,
-                variant=Aanpak(brief.variant),
-                met_regisseur=brief.regisseur_ref is not None,
-                gereed_op=uow.now,
-            ),
-            bron=Bron.NOTIFICATIE,
-            tijd=uow.now,
-            onderwerp=brief.melding_id,
-        )
-    )
+WACHTLIJST_TEKST = {
+    WachtlijstReden.GEEN_RUIMTE.value: "de zaak staat op de wachtlijst (geen ruimte)",
+    WachtlijstReden.GEEN_GEBIEDSTEAM.value: (
+        "de zaak staat op de wachtlijst (geen gebiedsteam voor deze gemeente)"
+    ),
+}
 
 
-def register(service: Service) -> None:
+def _lock(besluit_id: UUID) -> str:
+    # The besluit, its assignment and its waiting-list news arrive on three consumers at once.
+    return f"brief-{besluit_id}"
+
+
+def partnerzaak_url(settings: Settings, zaak_ref: UUID) -> str:
+    return f"{settings.base_url()}/api/v1/partnerzaken/{zaak_ref}"
+
+
+def maak_klaar(brief: Brief, uow: UnitOfWork) -> None:
+    """The letter may be made now: the worker picks it up."""
+    brief.status = TE_MAKEN
+    brief.volgende_poging_op = uow.now
+
+
+def register(service: Service, settings: Settings) -> None:
+    opgeven_na = timedelta(seconds=settings.webhook_opgeven_na_seconden)
+
     @service.on_event(BesluitGenomen)
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
-        # The besluit and its assignment arrive on two consumers at once: one at a time per
-        # besluit, so the later one always sees the earlier one's row.
-        await uow.lock(f"brief-{data.besluit_id}")
-        if await uow.session.scalar(select(Brief.id).where(Brief.besluit_id == data.besluit_id)):
+        await uow.lock(_lock(data.besluit_id))
+        if await uow.session.get(Besluit, data.besluit_id) is not None:
             return
+        raad = service.accounts.raad_voor(data.jeugdbeschermingsteam) if data.vto else None
+        uow.session.add(
+            Besluit(
+                besluit_id=data.besluit_id,
+                melding_id=data.melding_id,
+                versie=data.versie,
+                gemeente=data.gemeente,
+                aanpak=data.aanpak.value,
+                genomen_op=data.genomen_op,
+                melder_organisatie=data.melder_organisatie,
+                casusregie=data.casusregie,
+                jeugdbeschermingsteam=list(data.jeugdbeschermingsteam),
+                raad_organisatie=raad,
+                contact_uiterlijk=data.contact_uiterlijk,
+                raadsonderzoek_start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
+            )
+        )
         regisseur = await uow.session.get(Regisseur, data.besluit_id)
         brief = Brief(
             id=uuid4(),
@@ -65,31 +92,84 @@ def register(service: Service) -> None:
             status=WACHT_OP_REGISSEUR,
             regisseur_ref=regisseur.jeugdbeschermer_ref if regisseur else None,
             aangemaakt_op=uow.now,
+            pogingen=0,
+            trace_context=trace_headers(),
         )
         uow.session.add(brief)
         if not data.aanpak.vraagt_regisseur or regisseur is not None:
-            _brief_gereed(brief, uow)
-        uow.publish(
+            maak_klaar(brief, uow)
+        else:
+            await uow.schedule(
+                Timer(
+                    soort=REGISSEUR_WACHTTIJD,
+                    sleutel=f"brief-{brief.id}",
+                    verloopt_op=uow.now + timedelta(seconds=settings.regisseur_wachttijd_seconden),
+                    gegevens={"brief_id": str(brief.id)},
+                )
+            )
+
+        dataref = partnerzaak_url(settings, data.melding_id)
+        besluit_datum = werkdagen.lokale_dag(data.genomen_op)
+        await partners.publiceer(
+            uow,
             PartnerBesluitGenomen.maak(
                 PartnerBesluitGenomenData(
                     gemeente=data.gemeente,
                     zaak_ref=data.melding_id,
                     aanpak=data.aanpak,
-                    besluit_datum=data.genomen_op.date(),
+                    besluit_datum=besluit_datum,
                     contact_uiterlijk=data.contact_uiterlijk,
                     raadsonderzoek_start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
                 ),
                 bron=Bron.NOTIFICATIE,
                 tijd=uow.now,
                 onderwerp=data.melding_id,
-            )
+                dataref=dataref,
+            ),
+            opgeven_na,
         )
+        await partners.publiceer(
+            uow,
+            PartnerMeldingBesloten.maak(
+                PartnerMeldingBeslotenData(
+                    gemeente=data.gemeente,
+                    ontvanger=data.melder_organisatie,
+                    zaak_ref=data.melding_id,
+                    aanpak=data.aanpak,
+                    besluit_datum=besluit_datum,
+                ),
+                bron=Bron.NOTIFICATIE,
+                tijd=uow.now,
+                onderwerp=data.melding_id,
+                dataref=dataref,
+            ),
+            opgeven_na,
+        )
+        if raad is not None and data.raadsonderzoek_start_uiterlijk is not None:
+            await partners.publiceer(
+                uow,
+                PartnerRaadsonderzoekGevraagd.maak(
+                    PartnerRaadsonderzoekGevraagdData(
+                        gemeente=data.gemeente,
+                        ontvanger=raad,
+                        zaak_ref=data.melding_id,
+                        gevraagd_op=data.genomen_op,
+                        start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
+                    ),
+                    bron=Bron.NOTIFICATIE,
+                    tijd=uow.now,
+                    onderwerp=data.melding_id,
+                    dataref=dataref,
+                ),
+                opgeven_na,
+            )
 
     @service.on_event(RegisseurToegewezen)
     async def regisseur_toegewezen(event: RegisseurToegewezen, uow: UnitOfWork) -> None:
         data = event.data
-        await uow.lock(f"brief-{data.besluit_id}")
-        if await uow.session.get(Regisseur, data.besluit_id) is None:
+        await uow.lock(_lock(data.besluit_id))
+        regisseur = await uow.session.get(Regisseur, data.besluit_id)
+        if regisseur is None:
             uow.session.add(
                 Regisseur(
                     besluit_id=data.besluit_id,
@@ -97,7 +177,34 @@ def register(service: Service) -> None:
                     toegewezen_op=data.toegewezen_op,
                 )
             )
+        elif data.toegewezen_op >= regisseur.toegewezen_op:  # a reassignment
+            regisseur.jeugdbeschermer_ref = data.jeugdbeschermer_ref
+            regisseur.toegewezen_op = data.toegewezen_op
         brief = await uow.session.scalar(select(Brief).where(Brief.besluit_id == data.besluit_id))
         if brief is not None and brief.status == WACHT_OP_REGISSEUR:
             brief.regisseur_ref = data.jeugdbeschermer_ref
-            _brief_gereed(brief, uow)
+            await uow.cancel_timer(f"brief-{brief.id}")
+            maak_klaar(brief, uow)
+
+    @service.on_event(RegisseurWachtlijst)
+    async def op_wachtlijst(event: RegisseurWachtlijst, uow: UnitOfWork) -> None:
+        data = event.data
+        await uow.lock(_lock(data.besluit_id))
+        brief = await uow.session.scalar(select(Brief).where(Brief.besluit_id == data.besluit_id))
+        if brief is not None and brief.status == WACHT_OP_REGISSEUR:
+            brief.wachtlijst_reden = data.reden.value
+
+    @service.on_timer(REGISSEUR_WACHTTIJD)
+    async def lang_genoeg_gewacht(timer: Timer, uow: UnitOfWork) -> None:
+        brief = await uow.session.get(Brief, UUID(timer.gegevens["brief_id"]))
+        if brief is None:
+            return
+        await uow.lock(_lock(brief.besluit_id))
+        if brief.status != WACHT_OP_REGISSEUR:
+            return
+        minuten = round(settings.regisseur_wachttijd_seconden / 60)
+        reden = f"Geen casusregisseur toegewezen binnen {minuten} minuten"
+        if brief.wachtlijst_reden:
+            reden += f": {WACHTLIJST_TEKST.get(brief.wachtlijst_reden, brief.wachtlijst_reden)}"
+        brief.zonder_regisseur_reden = reden[:200]
+        maak_klaar(brief, uow)

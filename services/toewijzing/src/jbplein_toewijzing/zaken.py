@@ -35,7 +35,6 @@ from jbplein_contracts.waarden import (
     Urgentie,
     WachtlijstReden,
 )
-from jbplein_kit.auth import OrganisatieSoort
 from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import Service
 from jbplein_kit.timers import Timer
@@ -269,17 +268,6 @@ async def verwerk_wachtlijst(uow: UnitOfWork, door: str = SYSTEEM) -> int:
 # --- a new case, and a corrected besluit ----------------------------------------------------
 
 
-def raad_van(service: Service, data: BesluitGenomenData) -> str | None:
-    """The Raad organisation the VTO goes to: the one in the jeugdbeschermingsteam, else the
-    configured Raad."""
-    organisaties = service.accounts.organisaties
-    for code in data.jeugdbeschermingsteam:
-        if code in organisaties and organisaties[code].soort is OrganisatieSoort.RVDK:
-            return code
-    raden = sorted(c for c, o in organisaties.items() if o.soort is OrganisatieSoort.RVDK)
-    return raden[0] if raden else None
-
-
 async def _plan(uow: UnitOfWork, t: Toewijzing, soort: TermijnSoort, dag: date) -> None:
     await uow.schedule(
         Timer(
@@ -301,7 +289,7 @@ async def _zet_aanpak(
     was_vto = t.raadsonderzoek_start_uiterlijk is not None
     if data.vto:
         if not was_vto:
-            t.raad_organisatie = raad_van(service, data)
+            t.raad_organisatie = service.accounts.raad_voor(data.jeugdbeschermingsteam)
             t.raadsonderzoek_start_uiterlijk = data.raadsonderzoek_start_uiterlijk or (
                 werkdagen.termijn(data.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender)
             )

@@ -1,0 +1,584 @@
+"""Notificatie: the letter to the gezin (made from the real intake and toewijzing over HTTP),
+partner events that carry exactly what a partner may know, and webhook deliveries with retries,
+a delivery log, alerts and re-sending. Against a real nats-server, on SQLite and PostgreSQL;
+the notificatie clock is moved by the tests, so no test waits for hours."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from jbplein_contracts import subjects, werkdagen
+from jbplein_contracts.envelope import Bron
+from jbplein_contracts.v1 import (
+    BesluitGenomen,
+    BesluitGenomenData,
+    LeveringMislukt,
+)
+from jbplein_contracts.waarden import Aanpak, Taakaccent, Urgentie
+from jbplein_intake.app import create_app as intake_app
+from jbplein_intake.settings import Settings as IntakeSettings
+from jbplein_kit.audit import AuditEntry
+from jbplein_kit.clock import ManualClock, wall_now
+from jbplein_kit.service import Service
+from jbplein_notificatie.app import create_app as notificatie_app
+from jbplein_notificatie.settings import Settings
+from jbplein_runner.nats_server import NatsServer
+from jbplein_runner.processes import free_port
+from jbplein_toewijzing.app import create_app as toewijzing_app
+from jbplein_toewijzing.settings import Settings as ToewijzingSettings
+
+from ..conftest import bearer, eventually, fast_settings
+from ..support.bus import Bus, partner_berichten
+from ..support.http_server import served
+from ..support.meldingen import melding
+from ..support.ontvanger import ontvanger
+
+GEZINNEN = {
+    "drang": ("Daan", "Dekker", "Dirk", "2017-05-02", "3071 AA", "5"),
+    "raadsonderzoek": ("Rosa", "Ruiter", "Riet", "2016-08-09", "3072 BB", "17"),
+    "vrijwillig": ("Vera", "Visser", "Vincent", "2015-01-20", "3073 CC", "40"),
+}
+
+
+def melding_van(aanpak: str) -> dict[str, Any]:
+    kind, achternaam, ouder, geboren, postcode, huisnummer = GEZINNEN[aanpak]
+    return melding(
+        gezin__ouders=[{"voornaam": ouder, "achternaam": achternaam, "rol": "verzorger"}],
+        gezin__kinderen=[{"voornaam": kind, "achternaam": achternaam, "geboortedatum": geboren}],
+        gezin__adres={
+            "straat": "Maasstraat",
+            "postcode": postcode,
+            "huisnummer": huisnummer,
+            "woonplaats": "Rotterdam",
+            "wijk": "Feijenoord",
+        },
+    )
+
+
+@dataclass
+class Plein:
+    """Intake and toewijzing on real HTTP, notificatie in-process with a clock the test moves."""
+
+    client: httpx.AsyncClient
+    service: Service
+    clock: ManualClock
+    bus: Bus
+    intake: str
+    tokens: dict[str, str]
+
+    async def melding(self, aanpak: str = "drang") -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=10) as http:
+            r = await http.post(
+                f"{self.intake}/api/v1/meldingen",
+                json=melding_van(aanpak),
+                headers=bearer(self.tokens["veilig-thuis-api"]),
+            )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def besluit(self, melding_id: UUID, aanpak: Aanpak) -> BesluitGenomen:
+        nu = self.clock.now()
+        vto = aanpak is Aanpak.RAADSONDERZOEK
+        event = BesluitGenomen.maak(
+            BesluitGenomenData(
+                gemeente="0599",
+                besluit_id=uuid4(),
+                melding_id=melding_id,
+                gezin_ref=uuid4(),
+                versie=1,
+                wijk="Feijenoord",
+                melder_organisatie="veilig-thuis",
+                aanpak=aanpak,
+                urgentie=Urgentie.REGULIER,
+                taakaccent=Taakaccent.CIVIEL,
+                casusregie="jbrr",
+                jeugdbeschermingsteam=["jbrr", "wijkteam-rotterdam"],
+                vto=vto,
+                genomen_op=nu,
+                contact_uiterlijk=werkdagen.termijn(nu, 5) if aanpak.vraagt_regisseur else None,
+                raadsonderzoek_start_uiterlijk=werkdagen.termijn(nu, 5) if vto else None,
+            ),
+            bron=Bron.TAFEL,
+            tijd=nu,
+            onderwerp=melding_id,
+        )
+        await self.bus.publish(event)
+        return event
+
+    async def brief(self, melding_id: UUID, status: str = "gereed") -> dict[str, Any] | None:
+        r = await self.client.get(
+            "/api/v1/brieven",
+            params={"melding_id": str(melding_id)},
+            headers=bearer(self.tokens["ondersteuner"]),
+        )
+        rows = [b for b in r.json() if b["status"] == status]
+        return dict(rows[0]) if rows else None
+
+    async def pdf_tekst(self, brief_id: str) -> str:
+        r = await self.client.get(
+            f"/api/v1/brieven/{brief_id}/pdf", headers=bearer(self.tokens["ondersteuner"])
+        )
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(r.content))
+        return "\n".join(page.extract_text() for page in reader.pages)
+
+    async def tick(self, delta: timedelta) -> None:
+        """Move notificatie's clock; pending timers follow it."""
+        self.clock.advance(delta)
+        await self.service.reschedule_timers()
+
+
+REFERENTIE_VOL = """
+[[gebiedsteams]]
+code = "zuid"
+naam = "Zuid"
+gemeenten = ["0599"]
+
+[[jeugdbeschermers]]
+code = "zuid-1"
+naam = "Zara Zuid"
+gebiedsteam = "zuid"
+taakaccent = "civiel"
+max_caseload = 0
+"""
+
+
+@pytest.fixture
+def referentie() -> str | None:
+    """The toewijzing reference file for the test (None: the example data)."""
+    return None
+
+
+@pytest.fixture
+def intake_poort() -> int | None:
+    return None
+
+
+@pytest.fixture
+async def plein(
+    nats_server: NatsServer,
+    database_factory: Callable[[str], Awaitable[str]],
+    tmp_path: Path,
+    accounts_file: Path,
+    tokens: dict[str, str],
+    referentie: str | None,
+    intake_poort: int | None,
+) -> AsyncIterator[Plein]:
+    with ExitStack() as stack:
+        intake = stack.enter_context(
+            served(
+                intake_app(
+                    fast_settings(
+                        IntakeSettings,
+                        database_url=await database_factory("intake"),
+                        nats_url=nats_server.url,
+                        data_dir=tmp_path / "intake",
+                        accounts_file=accounts_file,
+                    )
+                )
+            )
+        )
+        extra: dict[str, Any] = {}
+        if referentie is not None:
+            (tmp_path / "referentie.toml").write_text(referentie, encoding="utf-8")
+            extra["referentie_file"] = tmp_path / "referentie.toml"
+        toewijzing = stack.enter_context(
+            served(
+                toewijzing_app(
+                    fast_settings(
+                        ToewijzingSettings,
+                        database_url=await database_factory("toewijzing"),
+                        nats_url=nats_server.url,
+                        data_dir=tmp_path / "toewijzing",
+                        accounts_file=accounts_file,
+                        **extra,
+                    )
+                )
+            )
+        )
+        clock = ManualClock(wall_now())
+        app = notificatie_app(
+            fast_settings(
+                Settings,
+                database_url=await database_factory("notificatie"),
+                nats_url=nats_server.url,
+                data_dir=tmp_path / "notificatie",
+                accounts_file=accounts_file,
+                intake_url=f"http://127.0.0.1:{intake_poort}" if intake_poort else intake,
+                toewijzing_url=toewijzing,
+                dienst_token=tokens["dienst-notificatie"],
+                regisseur_wachttijd_seconden=600,
+                brief_backoff_seconden=(60.0,),
+                webhook_eerste_wachttijd_seconden=60,
+                webhook_max_wachttijd_seconden=3600,
+                webhook_opgeven_na_seconden=6 * 3600,
+            ),
+            clock,
+        )
+        service: Service = app.state.service
+        await service.start()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+                Bus(nats_server.url) as bus,
+            ):
+                yield Plein(client, service, clock, bus, intake, tokens)
+        finally:
+            await service.stop()
+
+
+# --- the letter ----------------------------------------------------------------------------
+
+
+async def test_each_letter_variant_is_made_with_the_right_text_and_no_other_familys(
+    plein: Plein,
+) -> None:
+    teksten: dict[str, str] = {}
+    for aanpak in Aanpak:
+        m = await plein.melding(aanpak.value)
+        await plein.besluit(UUID(m["id"]), aanpak)
+        brief = await eventually(lambda m=m: plein.brief(UUID(m["id"])), timeout=30)
+        assert brief["variant"] == aanpak.value
+        assert brief["referentie"] == m["referentie"]
+        teksten[aanpak.value] = await plein.pdf_tekst(brief["id"])
+    assert "Uw casusregisseur is Jeugdbeschermer Zuid 1" in teksten["drang"]
+    assert "Uw casusregisseur is Jeugdbeschermer Zuid 1" in teksten["raadsonderzoek"]
+    assert "casusregisseur" not in teksten["vrijwillig"].lower()
+    assert "actieplan" in teksten["drang"]
+    assert "Raad voor de Kinderbescherming" in teksten["raadsonderzoek"]
+    assert "Gemeente Rotterdam" in teksten["drang"]
+    for aanpak, tekst in teksten.items():
+        kind, achternaam, ouder, _, postcode, _ = GEZINNEN[aanpak]
+        assert f"{ouder} {achternaam}" in tekst and kind in tekst and postcode in tekst
+        for ander, gegevens in GEZINNEN.items():
+            if ander != aanpak:
+                for woord in (gegevens[0], gegevens[1], gegevens[2], gegevens[4]):
+                    assert woord not in tekst, f"{aanpak} letter holds {ander}'s {woord}"
+
+
+@pytest.mark.parametrize("referentie", [REFERENTIE_VOL])
+async def test_a_letter_waits_for_its_regisseur_then_goes_without_the_name_and_says_why(
+    plein: Plein,
+) -> None:
+    m = await plein.melding("drang")
+    await plein.besluit(UUID(m["id"]), Aanpak.DRANG)
+    wachtend = await eventually(lambda: plein.brief(UUID(m["id"]), "wacht_op_regisseur"))
+    assert wachtend["regisseur_ref"] is None
+    await plein.tick(timedelta(minutes=11))
+    brief = await eventually(lambda: plein.brief(UUID(m["id"])), timeout=30)
+    assert "10 minuten" in brief["zonder_regisseur_reden"]
+    assert "wachtlijst" in brief["zonder_regisseur_reden"]
+    tekst = await plein.pdf_tekst(brief["id"])
+    assert "stelt zich" in tekst or "neemt contact" in tekst
+    assert "Zara" not in tekst
+
+
+@pytest.mark.parametrize("intake_poort", [free_port()])
+async def test_when_intake_is_down_the_letter_waits_visibly_and_is_made_when_it_is_back(
+    plein: Plein,
+    intake_poort: int,
+    nats_server: NatsServer,
+    database_factory: Callable[[str], Awaitable[str]],
+    tmp_path: Path,
+    accounts_file: Path,
+) -> None:
+    m = await plein.melding("vrijwillig")  # the plein's own intake, not the one letters use
+    await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+    wacht = await eventually(lambda: _met_fout(plein, UUID(m["id"])), timeout=30)
+    assert wacht["laatste_fout"].startswith("intake: ")
+    assert wacht["status"] == "te_maken"
+    # An intake comes up on the address notificatie uses; it does not know this melding.
+    with served(
+        intake_app(
+            fast_settings(
+                IntakeSettings,
+                database_url=await database_factory("intake-2"),
+                nats_url=nats_server.url,
+                data_dir=tmp_path / "intake-2",
+                accounts_file=accounts_file,
+            )
+        ),
+        port=intake_poort,
+    ):
+        await plein.tick(timedelta(minutes=2))
+        weer = await eventually(
+            lambda: _met_fout(plein, UUID(m["id"]), "intake: answered 404"), timeout=30
+        )
+        assert weer["pogingen"] >= 2
+
+
+async def _met_fout(plein: Plein, melding_id: UUID, fout: str | None = None) -> Any:
+    brief = await plein.brief(melding_id, "te_maken")
+    if brief and brief["laatste_fout"] and (fout is None or brief["laatste_fout"] == fout):
+        return brief
+    return None
+
+
+async def test_staff_mark_a_letter_posted_and_every_look_at_it_is_audited(plein: Plein) -> None:
+    m = await plein.melding("vrijwillig")
+    await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+    brief = await eventually(lambda: plein.brief(UUID(m["id"])), timeout=30)
+    staf = bearer(plein.tokens["ondersteuner"])
+    assert (
+        await plein.client.get("/api/v1/brieven", headers=bearer(plein.tokens["jbrr-api"]))
+    ).status_code == 403
+    r = await plein.client.post(f"/api/v1/brieven/{brief['id']}/verzending", headers=staf)
+    assert r.status_code == 200 and r.json()["status"] == "verzonden"
+    assert r.json()["verzonden_door"] == "ondersteuner"
+    again = await plein.client.post(f"/api/v1/brieven/{brief['id']}/verzending", headers=staf)
+    assert again.status_code == 409
+    await plein.pdf_tekst(brief["id"])
+    async with plein.service.unit_of_work() as uow:
+        acties = {
+            a.action
+            for a in (
+                await uow.session.scalars(select(AuditEntry).where(AuditEntry.dossier == m["id"]))
+            ).all()
+        }
+    assert {"brief.lezen", "brief.verzonden", "brief.downloaden"} <= acties
+
+
+# --- partner events and their details --------------------------------------------------------
+
+
+async def _partner_events(url: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(subject, json.loads(body)) for subject, body in await partner_berichten(url)]
+
+
+async def test_partners_hear_the_besluit_the_melder_and_the_raad_are_addressed(
+    plein: Plein, nats_server: NatsServer
+) -> None:
+    m = await plein.melding("raadsonderzoek")
+    zaak = UUID(m["id"])
+    await plein.besluit(zaak, Aanpak.RAADSONDERZOEK)
+    events = await eventually(lambda: _n(_partner_events(nats_server.url), 3), timeout=30)
+    per_subject = {subject: body for subject, body in events}
+    assert set(per_subject) == {
+        "jbplein.partner.besluit.genomen.v1.0599",
+        "jbplein.partner.aan.veilig-thuis.melding.besloten.v1.0599",
+        "jbplein.partner.aan.rvdk.raadsonderzoek.gevraagd.v1.0599",
+    }
+    for body in per_subject.values():
+        assert body["data"]["zaak_ref"] == str(zaak)
+        assert body["dataref"] == f"http://127.0.0.1:8104/api/v1/partnerzaken/{zaak}"
+    # The details behind dataref: the organisations involved, each what its role needs.
+    melder = await plein.client.get(
+        f"/api/v1/partnerzaken/{zaak}", headers=bearer(plein.tokens["veilig-thuis-api"])
+    )
+    assert melder.status_code == 200
+    assert melder.json()["gezin"] is None
+    raad = await plein.client.get(
+        f"/api/v1/partnerzaken/{zaak}", headers=bearer(plein.tokens["rvdk-api"])
+    )
+    assert raad.status_code == 200
+    assert raad.json()["gezin"]["gezin"]["kinderen"][0]["voornaam"] == "Rosa"
+    politie = await plein.client.get(
+        f"/api/v1/partnerzaken/{zaak}", headers=bearer(plein.tokens["politie-api"])
+    )
+    assert politie.status_code == 404
+    async with plein.service.unit_of_work() as uow:
+        audit = (
+            await uow.session.scalars(select(AuditEntry).where(AuditEntry.dossier == str(zaak)))
+        ).all()
+    assert {(a.organisation, a.action) for a in audit} >= {
+        ("veilig-thuis", "partnerzaak.lezen"),
+        ("rvdk", "partnerzaak.lezen"),
+        ("politie", "partnerzaak.geweigerd"),
+    }
+
+
+async def _n(awaitable: Awaitable[list[Any]], n: int) -> list[Any]:
+    result = await awaitable
+    return result if len(result) >= n else []
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+async def abonneer(plein: Plein, url: str, organisatie: str = "veilig-thuis", **kw: Any) -> str:
+    body = {
+        "organisatie": organisatie,
+        "omschrijving": "Zaaksysteem",
+        "url": url,
+        "token": "partner-geheim-0123456789",
+        "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
+        "gemeenten": ["0599"],
+        **kw,
+    }
+    r = await plein.client.post(
+        "/api/v1/abonnementen", json=body, headers=bearer(plein.tokens["beheer"])
+    )
+    assert r.status_code == 201, r.text
+    assert "token" not in r.json()
+    return str(r.json()["id"])
+
+
+async def leveringen(plein: Plein, **params: str) -> list[dict[str, Any]]:
+    r = await plein.client.get(
+        "/api/v1/leveringen", params=params, headers=bearer(plein.tokens["beheer"])
+    )
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+async def levering(plein: Plein, levering_id: str) -> dict[str, Any]:
+    r = await plein.client.get(
+        f"/api/v1/leveringen/{levering_id}", headers=bearer(plein.tokens["beheer"])
+    )
+    return dict(r.json())
+
+
+async def _met_pogingen(plein: Plein, levering_id: str, n: int) -> dict[str, Any] | None:
+    lev = await levering(plein, levering_id)
+    return lev if lev["pogingen"] >= n else None
+
+
+async def test_a_receiver_that_fails_three_times_gets_one_delivery_after_four_attempts(
+    plein: Plein,
+) -> None:
+    with ontvanger(fouten=3, fout_status=500) as partner:
+        await abonneer(plein, partner.url)
+        m = await plein.melding("vrijwillig")
+        besluit = await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        [lev] = await eventually(lambda: _n(leveringen(plein), 1), timeout=30)
+        for poging in range(1, 4):
+            await eventually(lambda p=poging: _met_pogingen(plein, lev["id"], p), timeout=30)
+            await plein.tick(timedelta(hours=1))
+        klaar = await eventually(lambda: _met_status(plein, lev["id"], "bezorgd"), timeout=30)
+        assert len(partner.ontvangen) == 4
+        assert len(partner.gelukt) == 1
+        assert [p["http_status"] for p in klaar["log"]] == [500, 500, 500, 200]
+        assert klaar["log"][0]["volgende_poging_op"] is not None
+        ontvangen = partner.gelukt[0]
+        assert ontvangen.headers["authorization"] == "Bearer partner-geheim-0123456789"
+        assert ontvangen.headers["content-type"].startswith("application/cloudevents+json")
+        assert "webhook-request-origin" in ontvangen.headers
+        assert "traceparent" in ontvangen.headers
+        event = json.loads(ontvangen.body)
+        assert event["type"] == "nl.jbplein.partner.besluit.genomen.v1"
+        assert event["data"]["zaak_ref"] == str(besluit.data.melding_id)
+
+
+async def _met_status(plein: Plein, levering_id: str, status: str) -> dict[str, Any] | None:
+    lev = await levering(plein, levering_id)
+    return lev if lev["status"] == status else None
+
+
+async def test_a_receiver_that_stays_down_fails_visibly_with_an_alert_and_can_be_resent(
+    plein: Plein, nats_server: NatsServer
+) -> None:
+    with ontvanger(fouten=None, fout_status=503) as partner:
+        await abonneer(plein, partner.url)
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        [lev] = await eventually(lambda: _n(leveringen(plein), 1), timeout=30)
+        for _ in range(12):  # six hours of backoff: 1, 2, 4, 8, 16, 32, 60, 60... minutes
+            mislukt = await _met_status(plein, lev["id"], "mislukt")
+            if mislukt:
+                break
+            gezien = (await levering(plein, lev["id"]))["pogingen"]
+            await eventually(lambda g=gezien: _met_pogingen(plein, lev["id"], max(g, 1)))
+            await plein.tick(timedelta(hours=1))
+        mislukt = await eventually(lambda: _met_status(plein, lev["id"], "mislukt"), timeout=30)
+        assert mislukt["pogingen"] == len(partner.ontvangen) >= 5
+        assert [x["id"] for x in await leveringen(plein, status="mislukt")] == [lev["id"]]
+        bus = plein.bus
+        [alert] = await eventually(lambda: bus.read(subjects.LEVERING_MISLUKT, LeveringMislukt))
+        assert str(alert.data.levering_id) == lev["id"]
+        assert alert.data.organisatie == "veilig-thuis"
+        partner.fouten = len(partner.ontvangen)  # the partner is back
+        r = await plein.client.post(
+            f"/api/v1/leveringen/{lev['id']}/opnieuw", headers=bearer(plein.tokens["beheer"])
+        )
+        assert r.status_code == 200, r.text
+        await eventually(lambda: _met_status(plein, lev["id"], "bezorgd"), timeout=30)
+        assert len(partner.gelukt) == 1
+
+
+async def test_retry_after_is_honoured_and_410_gone_switches_the_subscription_off(
+    plein: Plein,
+) -> None:
+    with (
+        ontvanger(fouten=None, fout_status=429, retry_after="7200") as langzaam,
+        ontvanger(fouten=None, fout_status=410) as weg,
+    ):
+        await abonneer(plein, langzaam.url)
+        weg_id = await abonneer(plein, weg.url)
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        lijst = await eventually(lambda: _n(leveringen(plein), 2), timeout=30)
+        per_abonnement = {x["abonnement_id"]: x["id"] for x in lijst}
+        gone = await eventually(
+            lambda: _met_status(plein, per_abonnement[weg_id], "mislukt"), timeout=30
+        )
+        assert gone["pogingen"] == 1
+        abonnement = await plein.client.get(
+            f"/api/v1/abonnementen/{weg_id}", headers=bearer(plein.tokens["beheer"])
+        )
+        assert abonnement.json()["actief"] is False
+        [langzaam_id] = [v for k, v in per_abonnement.items() if k != weg_id]
+        eerste = await eventually(lambda: _met_pogingen(plein, langzaam_id, 1), timeout=30)
+        [poging] = eerste["log"] if eerste["log"] else (await levering(plein, langzaam_id))["log"]
+        assert datetime.fromisoformat(poging["volgende_poging_op"]) - datetime.fromisoformat(
+            poging["op"]
+        ) == timedelta(hours=2)
+
+
+async def test_an_addressed_event_reaches_only_the_subscription_of_its_organisation(
+    plein: Plein,
+) -> None:
+    with ontvanger() as melder, ontvanger() as ander:
+        soort = ["nl.jbplein.partner.melding.besloten.v1"]
+        await abonneer(plein, melder.url, event_types=soort)
+        await abonneer(plein, ander.url, organisatie="politie", event_types=soort)
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        await eventually(lambda: _n(_gelukt(melder), 1), timeout=30)
+        assert ander.ontvangen == []
+        assert len(await leveringen(plein)) == 1
+
+
+async def _gelukt(partner: Any) -> list[Any]:
+    return list(partner.gelukt)
+
+
+async def test_a_subscription_names_partner_events_and_onboarded_municipalities_only(
+    plein: Plein,
+) -> None:
+    r = await plein.client.post(
+        "/api/v1/abonnementen",
+        json={
+            "organisatie": "onbekend",
+            "omschrijving": "x",
+            "url": "http://127.0.0.1:9/x",
+            "token": "partner-geheim-0123456789",
+            "event_types": ["nl.jbplein.besluit.genomen.v1"],
+            "gemeenten": ["9999"],
+        },
+        headers=bearer(plein.tokens["beheer"]),
+    )
+    assert r.status_code == 400
+    assert {p["name"] for p in r.json()["invalidParams"]} == {
+        "organisatie",
+        "event_types[0]",
+        "gemeenten[0]",
+    }
+    partner = await plein.client.post(
+        "/api/v1/abonnementen", json={}, headers=bearer(plein.tokens["veilig-thuis-api"])
+    )
+    assert partner.status_code == 403
