@@ -182,3 +182,23 @@ def test_offset_file_clock_follows_its_file(tmp_path: Path) -> None:
     assert abs(clock.skew()) == timedelta(0)
     path.write_text("86400")
     assert clock.skew() == timedelta(days=1)
+
+
+def test_a_nul_character_in_any_text_of_a_request_is_refused_naming_the_field() -> None:
+    from pydantic import ValidationError
+
+    from jbplein_kit.invoer import Invoer
+
+    class Binnen(Invoer):
+        namen: list[str]
+
+    class Buiten(Invoer):
+        naam: str
+        binnen: Binnen
+
+    assert Buiten.model_validate({"naam": "Anna", "binnen": {"namen": ["Bram"]}}).naam == "Anna"
+    with pytest.raises(ValidationError) as fout:
+        Buiten.model_validate({"naam": "A\x00na", "binnen": {"namen": ["B\x00"]}})
+    assert {e["loc"] for e in fout.value.errors()} == {("naam",), ("binnen", "namen")}
+    with pytest.raises(ValidationError):
+        Buiten.model_validate({"naam": "Anna", "binnen": {"namen": []}, "extra": 1})

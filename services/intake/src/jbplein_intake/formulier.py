@@ -25,6 +25,7 @@ NEDERLANDS = {
     "literal_error": "Kies een van de mogelijkheden.",
 }
 REDENEN = {
+    "contains a NUL character": "Bevat een teken dat niet kan worden opgeslagen.",
     "fails the 11-proef": "Dit BSN klopt niet (11-proef).",
     "is not a Dutch postcode (1234 AB)": "Geen Nederlandse postcode (1234 AB).",
     "is not a house number (e.g. 12, 12A, 12-3)": "Geen huisnummer (bijv. 12, 12A).",

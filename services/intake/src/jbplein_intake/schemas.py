@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from jbplein_contracts.waarden import Zorg
+from jbplein_kit.invoer import Invoer
 
 from .validatie import bsn_geldig, normaliseer_bsn, normaliseer_huisnummer, normaliseer_postcode
 
@@ -35,7 +36,7 @@ Email = Annotated[
 Bsn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{8,9}$")]
 
 
-class Strikt(BaseModel):
+class Strikt(Invoer):
     model_config = ConfigDict(extra="forbid", str_max_length=5000)
 
 

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from jbplein_contracts import werkdagen
 from jbplein_kit.auth import STAF, Actor, OrganisatieSoort, Rol, requires
 from jbplein_kit.dienst import DienstFout
+from jbplein_kit.invoer import Invoer
 from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import Service, ServiceDep, client_address
 from jbplein_kit.uow import UnitOfWork
@@ -297,9 +298,7 @@ async def partnerzaak(
 # --- webhook subscriptions -------------------------------------------------------------------
 
 
-class AbonnementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AbonnementIn(Invoer):
     organisatie: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     omschrijving: str = Field(min_length=1, max_length=200)
     url: AnyHttpUrl = Field(description="The callback; it receives a POST per event.")
@@ -418,9 +417,7 @@ async def abonnement_lezen(
         return abonnement_out(_eigen(actor, await uow.session.get(Abonnement, abonnement_id)))
 
 
-class AbonnementWijziging(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AbonnementWijziging(Invoer):
     actief: bool
 
 

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from jbplein_contracts import werkdagen
 from jbplein_kit.auth import STAF, Actor, Rol, requires
+from jbplein_kit.invoer import Invoer
 from jbplein_kit.problems import Problem
 from jbplein_kit.service import Service, ServiceDep, client_address
 
@@ -112,24 +113,25 @@ class TermijnbordOut(BaseModel):
     vandaag: list[AgendaRegel]
 
 
-class ExtraSessieIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExtraSessieIn(Invoer):
     datum: Dag
-    begin: time = time(10, 0)
-    einde: time = time(12, 0)
+    begin: time = Field(default=time(10, 0), description="Local time (Europe/Amsterdam).")
+    einde: time = Field(default=time(12, 0), description="Local time (Europe/Amsterdam).")
     capaciteit: int = Field(default=15, ge=1, le=200)
 
+    @field_validator("begin", "einde")
+    @classmethod
+    def _lokale_tijd(cls, tijd: time) -> time:
+        if tijd.tzinfo is not None:
+            raise ValueError("give the local time (Europe/Amsterdam) without an offset")
+        return tijd
 
-class AnnuleringIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
+class AnnuleringIn(Invoer):
     reden: str = Field(min_length=1, max_length=500)
 
 
-class CapaciteitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CapaciteitIn(Invoer):
     capaciteit: int = Field(ge=1, le=200)
 
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from jbplein_contracts import werkdagen
@@ -28,6 +28,7 @@ from jbplein_contracts.waarden import (
     Urgentie,
 )
 from jbplein_kit.auth import Actor, Rol
+from jbplein_kit.invoer import Invoer
 from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import Service
 from jbplein_kit.uow import UnitOfWork
@@ -37,10 +38,8 @@ from .models import BESLOTEN, OPEN, Aanhouding, AgendaItem, Besluit, Sessie, Taf
 from .settings import Settings
 
 
-class BesluitIn(BaseModel):
+class BesluitIn(Invoer):
     """What the tafel decides on a melding."""
-
-    model_config = ConfigDict(extra="forbid")
 
     aanpak: Aanpak
     urgentie: Urgentie = Urgentie.REGULIER
@@ -71,9 +70,7 @@ class CorrectieIn(BesluitIn):
     reden: str = Field(min_length=1, max_length=1000, description="Why the besluit is corrected.")
 
 
-class AanhoudingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AanhoudingIn(Invoer):
     reden: str = Field(min_length=1, max_length=1000)
 
 

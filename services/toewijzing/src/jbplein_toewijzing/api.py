@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from jbplein_contracts import werkdagen
@@ -30,6 +30,7 @@ from jbplein_contracts.v1 import (
 )
 from jbplein_contracts.waarden import Afsluitreden, Herverdelingsreden, TermijnSoort
 from jbplein_kit.auth import STAF, Actor, OrganisatieSoort, Rol, requires
+from jbplein_kit.invoer import Invoer
 from jbplein_kit.problems import Problem
 from jbplein_kit.service import ServiceDep, client_address
 from jbplein_kit.uow import UnitOfWork
@@ -324,9 +325,7 @@ async def zaak_lezen(
         return await _zaak_antwoord(uow, t)
 
 
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContactIn(Invoer):
     contact_op: AwareDatetime = Field(description="When the casusregisseur reached the gezin.")
 
 
@@ -369,9 +368,7 @@ async def contact_registreren(
         return await _zaak_antwoord(uow, t)
 
 
-class RaadsonderzoekStartIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RaadsonderzoekStartIn(Invoer):
     gestart_op: AwareDatetime = Field(description="When the Raad started its investigation.")
 
 
@@ -419,9 +416,7 @@ async def raadsonderzoek_gestart(
         return await _zaak_antwoord(uow, t)
 
 
-class HerverdelingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HerverdelingIn(Invoer):
     reden: Herverdelingsreden
     jeugdbeschermer: Code | None = Field(
         default=None, description="The new casusregisseur; none: the assignment rules choose."
@@ -449,9 +444,7 @@ async def herverdelen(
         return await _zaak_antwoord(uow, t)
 
 
-class EvaluatieIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluatieIn(Invoer):
     uitkomst: Literal["voortzetten", "terug_naar_wijkteam", "gedwongen_kader"] = Field(
         description="Drang goes on (at most 6 months in all), or it ends: back to the "
         "wijkteam, or a gedwongen kader is sought."
@@ -484,9 +477,7 @@ async def evalueren(
         return await _zaak_antwoord(uow, t)
 
 
-class AfsluitingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AfsluitingIn(Invoer):
     reden: Literal["terug_naar_wijkteam", "gedwongen_kader", "afgesloten"]
 
 

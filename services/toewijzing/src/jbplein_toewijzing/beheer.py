@@ -9,11 +9,12 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from jbplein_contracts import werkdagen
 from jbplein_kit.auth import STAF, Actor, Rol, requires
+from jbplein_kit.invoer import Invoer
 from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import ServiceDep
 from jbplein_kit.uow import UnitOfWork
@@ -46,9 +47,7 @@ class AfwezigheidOut(BaseModel):
     tot_en_met: date | None
 
 
-class AfwezigheidWijziging(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AfwezigheidWijziging(Invoer):
     tot_en_met: Dag | None = Field(description="The new last day away (e.g. yesterday: back).")
 
 
@@ -64,10 +63,24 @@ async def teams_lezen(service: ServiceDep, actor: JbrrOfStaf) -> list[TeamOut]:
         return [team_out(t) for t in rows]
 
 
-@router.put("/gebiedsteams/{code}", response_model=TeamOut, summary="Add or change a gebiedsteam")
+@router.put(
+    "/gebiedsteams/{code}",
+    response_model=TeamOut,
+    summary="Add or change a gebiedsteam",
+    responses={201: {"model": TeamOut, "description": "Added"}},
+)
 async def team_opslaan(
     code: Code, invoer: TeamIn, service: ServiceDep, actor: Beheer, response: Response
 ) -> TeamOut:
+    onbekend = [
+        invalid_param(f"gemeenten[{i}]", "is not an onboarded municipality", "unknown")
+        for i, g in enumerate(invoer.gemeenten)
+        if g not in service.gemeenten
+    ]
+    if onbekend:
+        raise Problem(
+            400, "A gebiedsteam covers onboarded municipalities.", invalid_params=onbekend
+        )
     async with service.unit_of_work() as uow:
         bestaand = await uow.session.get(Gebiedsteam, code)
         team = referentie.pas_team_toe(bestaand, code, invoer)
@@ -131,6 +144,7 @@ async def jeugdbeschermers_lezen(
     "/jeugdbeschermers/{code}",
     response_model=JeugdbeschermerOut,
     summary="Add or change a jeugdbeschermer",
+    responses={201: {"model": JeugdbeschermerOut, "description": "Added"}},
 )
 async def jeugdbeschermer_opslaan(
     code: Code,

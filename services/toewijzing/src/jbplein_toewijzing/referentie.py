@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated, Self
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jbplein_contracts.waarden import GemeenteCode, Taakaccent
+from jbplein_kit.invoer import Invoer
 
 from .models import Afwezigheid, Gebiedsteam, Jeugdbeschermer, ReferentieImport
 
@@ -25,10 +26,8 @@ Dag = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]
 WijkNaam = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[\w .'-]+$")]
 
 
-class TeamIn(BaseModel):
+class TeamIn(Invoer):
     """A gebiedsteam and the area it covers."""
-
-    model_config = ConfigDict(extra="forbid")
 
     naam: str = Field(min_length=1, max_length=200)
     gemeenten: list[GemeenteCode] = Field(min_length=1, max_length=20)
@@ -43,9 +42,7 @@ class TeamBestand(TeamIn):
     code: Code
 
 
-class AfwezigheidIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AfwezigheidIn(Invoer):
     van: Dag
     tot_en_met: Dag | None = Field(default=None, description="Last day away; none: open-ended.")
 
@@ -56,10 +53,8 @@ class AfwezigheidIn(BaseModel):
         return self
 
 
-class JeugdbeschermerIn(BaseModel):
+class JeugdbeschermerIn(Invoer):
     """A jeugdbeschermer of JBRR who can be casusregisseur."""
-
-    model_config = ConfigDict(extra="forbid")
 
     naam: str = Field(min_length=1, max_length=200)
     gebiedsteam: Code
@@ -77,9 +72,7 @@ class JeugdbeschermerBestand(JeugdbeschermerIn):
     afwezigheden: list[AfwezigheidIn] = Field(default_factory=list, max_length=100)
 
 
-class Referentie(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Referentie(Invoer):
     gebiedsteams: list[TeamBestand] = Field(default_factory=list, max_length=200)
     jeugdbeschermers: list[JeugdbeschermerBestand] = Field(default_factory=list, max_length=5000)
 
