@@ -65,6 +65,9 @@ def main(argv: list[str]) -> int:
             mypy += ["-p", package]
         steps.append(run("mypy", mypy))
     ensure_chromium()
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
+        # Two workers: most tests wait on processes, NATS and the database, not the CPU.
+        pytest_args = ["-n", "2", "--dist", "worksteal", *pytest_args]
     steps.append(run("pytest", [sys.executable, "-m", "pytest", *pytest_args]))
     print("\n=== summary")
     for name, ok, seconds in steps:

@@ -47,3 +47,22 @@ def test_bench_planning_runs_and_prints_its_figures() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "full re-plan of all 300" in result.stdout
     assert "incremental (one re-plan per arrival, 300 re-plans)" in result.stdout
+
+
+@pytest.mark.slow
+def test_bench_pipeline_runs_and_prints_its_figures() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.pipeline.run", "--n", "60"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "through: 60 of 60" in result.stdout
+    for hop in ("intake: POST", "on the agenda", "casusregisseur", "letter made", "end to end"):
+        assert f"| {hop}" in result.stdout or hop in result.stdout
+    assert "raw JetStream" in result.stdout and "ratio:" in result.stdout

@@ -104,7 +104,7 @@ async def dode_brieven(js: Any, consumer: str) -> list[Any]:
     )
     try:
         return list(await sub.fetch(1000, timeout=1))
-    except nats.errors.TimeoutError:
+    except TimeoutError:  # nats-py raises its own and, at times, the builtin one
         return []
     finally:
         await sub.unsubscribe()

@@ -93,7 +93,7 @@ async def stored_events(nats_url: str) -> list[MeldingOntvangen]:
     )
     try:
         messages = await sub.fetch(100, timeout=1)
-    except nats.errors.TimeoutError:
+    except TimeoutError:  # nats-py raises its own and, at times, the builtin one
         messages = []
     await connection.close()
     return [MeldingOntvangen.model_validate_json(m.data) for m in messages]

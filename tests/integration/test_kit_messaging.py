@@ -63,7 +63,7 @@ async def dead_letters(js, consumer: str) -> list:  # type: ignore[no-untyped-de
     )
     try:
         return await sub.fetch(10, timeout=1)
-    except nats.errors.TimeoutError:
+    except TimeoutError:  # nats-py raises its own and, at times, the builtin one
         return []
     finally:
         await sub.unsubscribe()

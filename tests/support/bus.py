@@ -36,7 +36,7 @@ class Bus:
         sub = await self.js.pull_subscribe(kanaal.alle_gemeenten, stream=kanaal.stream.name)
         try:
             messages = await sub.fetch(1000, timeout=0.5)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises its own and, at times, the builtin one
             messages = []
         finally:
             await sub.unsubscribe()
@@ -55,7 +55,7 @@ async def partner_berichten(url: str) -> list[tuple[str, bytes]]:
         )
         try:
             messages = await sub.fetch(1000, timeout=1)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises its own and, at times, the builtin one
             messages = []
         return [(m.subject, m.data) for m in messages]
     finally:

@@ -111,10 +111,13 @@ class Service:
         self._on_stop.append(hook)
         return hook
 
-    def werker(self, naam: str, ronde: Ronde) -> Werker:
+    def werker(self, naam: str, ronde: Ronde, parallel: int = 1) -> Werker:
         """A background worker that runs while the service does, woken after every commit."""
         werker = Werker(
-            f"{self.name}-{naam}", ronde, poll_seconds=self.settings.outbox_poll_seconds
+            f"{self.name}-{naam}",
+            ronde,
+            poll_seconds=self.settings.outbox_poll_seconds,
+            parallel=parallel,
         )
         self.werkers.append(werker)
         return werker

@@ -87,7 +87,11 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
         path = Path(settings.telemetry_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a", encoding="utf-8")
-        tracer_provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(handle)))
+        # In a background thread, in batches: serialising every SQL span in the event loop
+        # cost the services most of their throughput (docs/performance.md).
+        tracer_provider.add_span_processor(
+            BatchSpanProcessor(JsonLinesSpanExporter(handle), schedule_delay_millis=1000)
+        )
         metrics_path = path.with_suffix(".metrics.jsonl")
         metric_exporter = ConsoleMetricExporter(
             out=metrics_path.open("a", encoding="utf-8"),

@@ -1,7 +1,10 @@
-"""A background worker: a task that does due work from the service's own database, round
-after round, woken at once when a transaction commits new work and polling as a safety net.
-An error pauses it with a growing delay; it never dies of one. The outbox relay, the letters
-and the webhook deliveries run on it."""
+"""A background worker: tasks that do due work from the service's own database, round after
+round, woken at once when a transaction commits new work and polling as a safety net. An error
+pauses a task with a growing delay; it never dies of one. The outbox relay, the letters and the
+webhook deliveries run on it.
+
+``parallel`` tasks run the same rounds side by side, for work that mostly waits on others (an
+HTTP call): each round must claim its own piece of work (a lease), so two never do the same."""
 
 from __future__ import annotations
 
@@ -24,38 +27,46 @@ class Werker:
         *,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 30.0,
+        parallel: int = 1,
     ) -> None:
+        if parallel < 1:
+            raise ValueError("a worker needs at least one task")
         self.naam = naam
         self._ronde = ronde
         self._poll = poll_seconds
         self._max_backoff = max_backoff_seconds
-        self._wake = asyncio.Event()
+        self._wakes = [asyncio.Event() for _ in range(parallel)]
         self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.failures = 0
 
     def notify(self) -> None:
         """There may be new work: do a round now."""
-        self._wake.set()
+        for wake in self._wakes:
+            wake.set()
 
     def start(self) -> None:
-        if self._task is None:
+        if not self._tasks:
             self._stopping = False
-            self._task = asyncio.create_task(self._run(), name=self.naam)
+            self._tasks = [
+                asyncio.create_task(self._run(wake), name=f"{self.naam}-{i}")
+                for i, wake in enumerate(self._wakes)
+            ]
 
     async def stop(self) -> None:
         self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
+        self.notify()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
 
-    async def _run(self) -> None:
+    async def _run(self, wake: asyncio.Event) -> None:
         backoff = 0.0
         while not self._stopping:
-            self._wake.clear()
+            wake.clear()
             try:
                 gedaan = await self._ronde()
                 backoff = 0.0
@@ -70,4 +81,4 @@ class Werker:
                 await asyncio.sleep(backoff)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                await asyncio.wait_for(wake.wait(), timeout=self._poll)

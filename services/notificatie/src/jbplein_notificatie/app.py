@@ -29,9 +29,10 @@ def create_service(settings: Settings | None = None, clock: Clock | None = None)
     async def brieven_maken() -> int:
         return await brieven.maak_een(service, settings)
 
-    service.werker("brieven", brieven_maken)
+    # Making a letter mostly waits on intake and toewijzing; several at once keep up.
+    service.werker("brieven", brieven_maken, parallel=settings.brieven_parallel)
     bezorger = Bezorger(service, settings)
-    service.werker("leveringen", bezorger.bezorg_een)
+    service.werker("leveringen", bezorger.bezorg_een, parallel=settings.webhook_parallel)
 
     @service.on_stop
     async def sluit_bezorger(_: Service) -> None:

@@ -29,8 +29,10 @@ from .settings import Settings
 
 log = logging.getLogger("jbplein.notificatie.brieven")
 
-LEASE = timedelta(minutes=2)
-"""How long a letter being made is left alone by other rounds (and other instances)."""
+LEASE = timedelta(seconds=30)
+"""How long a letter being made is left alone by other rounds (and other instances): well over
+the time making one takes (two calls of at most 3 s and a render), and short enough that a
+letter whose maker died is taken up again soon."""
 
 
 class BriefFout(Exception):
@@ -165,6 +167,8 @@ async def maak_een(service: Service, settings: Settings) -> int:
             log.warning("letter %s not made yet: %s", brief_id, fout.reden)
             return 1
         async with service.unit_of_work() as uow:
+            # A maker that outlived its lease may be finishing the same letter: one wins.
+            await uow.lock(f"brief-maken-{brief_id}")
             brief = await uow.session.get(Brief, brief_id)
             if brief is None or brief.status != TE_MAKEN:
                 return 1

@@ -33,7 +33,8 @@ from .settings import Settings
 
 log = logging.getLogger("jbplein.notificatie.leveringen")
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=90)
+"""Longer than an attempt can take (the HTTP timeout, at most 60 s)."""
 MAX_RETRY_AFTER = timedelta(hours=24)
 
 

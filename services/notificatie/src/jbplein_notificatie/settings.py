@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
             "seconds) before it is made without the name."
         ),
     )
+    brieven_parallel: int = Field(
+        default=4, ge=1, le=32, description="Letters made at the same time."
+    )
     brief_backoff_seconden: tuple[float, ...] = Field(
         default=(5.0, 30.0, 120.0, 600.0),
         description="Waits between attempts to make a letter when intake cannot be reached.",
@@ -33,6 +36,9 @@ class Settings(ServiceSettings):
         default=24 * 3600.0, gt=0, description="Retries stop this long after the first attempt."
     )
     webhook_timeout_seconden: float = Field(default=10.0, gt=0, le=60)
+    webhook_parallel: int = Field(
+        default=4, ge=1, le=32, description="Deliveries under way at the same time."
+    )
     webhook_alleen_https: bool = Field(
         default=False, description="Refuse subscriptions to a plain http:// callback."
     )

@@ -1,0 +1,326 @@
+"""Meldingen through the whole system, as the plein would: partners POST them to intake, the
+tafel plans them, a besluit is posted for each as soon as it is on the agenda (the benchmark
+plays the voorzitter), toewijzing assigns a casusregisseur where due, notificatie makes the
+letter and the partner event. Used by ``bench/pipeline`` (figures) and by the crash tests
+(every melding ends with exactly one of each effect).
+
+Observed over NATS with durable pull consumers of the driver's own (they survive a restart of
+the nats-server); the moments of each step come from the events' own ``time``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from jbplein_contracts import subjects
+from jbplein_runner import processes
+from jbplein_runner.system import SERVICES, System
+from tests.support.meldingen import melding
+
+AANPAKKEN = ("vrijwillig", "drang", "raadsonderzoek")
+
+# Where the benchmark and the crash test need more room than the embedded defaults give.
+REFERENTIE = "\n".join(
+    [
+        '[[gebiedsteams]]\ncode = "zuid"\nnaam = "Zuid"\ngemeenten = ["0599"]\n',
+        *(
+            f'[[jeugdbeschermers]]\ncode = "jb-zuid-{i}"\nnaam = "Jeugdbeschermer {i}"\n'
+            f'gebiedsteam = "zuid"\ntaakaccent = "civiel"\nmax_caseload = 100\n'
+            for i in range(1, 41)
+        ),
+    ]
+)
+
+WAARGENOMEN = {
+    "ontvangen": subjects.MELDING_ONTVANGEN,
+    "geagendeerd": subjects.MELDING_GEAGENDEERD,
+    "besluit": subjects.BESLUIT_GENOMEN,
+    "regisseur": subjects.REGISSEUR_TOEGEWEZEN,
+    "brief": subjects.BRIEF_GEREED,
+    "partner": subjects.PARTNER_BESLUIT_GENOMEN,
+}
+
+
+def bsn(i: int) -> str:
+    """A BSN that passes the 11-proef, different for each i."""
+    n = 100_000_000 + i * 7
+    while True:
+        digits = [int(c) for c in f"{n:09d}"]
+        if (
+            sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+        ) % 11 == 0:
+            return f"{n:09d}"
+        n += 1
+
+
+def melding_body(i: int) -> dict[str, Any]:
+    """Melding ``i``: its own gezin (BSN, address), in Feijenoord."""
+    return melding(
+        gezin__kinderen__0__bsn=bsn(i),
+        gezin__adres={
+            "postcode": f"{3000 + i // 26 % 999:04d} {chr(65 + i % 26)}{chr(65 + i // 676 % 26)}",
+            "huisnummer": str(1 + i % 9999),
+            "wijk": "Feijenoord",
+        },
+        gezin__ouders=[],
+    )
+
+
+def systeem_env(
+    extra: dict[str, str] | None = None, data_dir: Path | None = None
+) -> dict[str, str]:
+    """The environment of a system with room for thousands of meldingen."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JBPLEIN_")}
+    env.update(
+        {
+            "JBPLEIN_LOG_LEVEL": "WARNING",
+            "JBPLEIN_TAFEL_SESSIE_CAPACITEIT": "200",
+            "JBPLEIN_OUTBOX_POLL_SECONDS": "0.5",
+        }
+    )
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        referentie = data_dir / "referentie.toml"
+        referentie.write_text(REFERENTIE, encoding="utf-8")
+        env["JBPLEIN_TOEWIJZING_REFERENTIE_FILE"] = str(referentie)
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Spoor:
+    """What the driver saw of one melding."""
+
+    nummer: int
+    aanpak: str
+    melding_id: str | None = None
+    verstuurd: float | None = None
+    """Wall clock (epoch seconds) when its POST began."""
+    post_latentie: float | None = None
+    besluit_latentie: float | None = None
+    momenten: dict[str, float] = field(default_factory=dict)
+    """Event kind → the event's own time (epoch seconds), the first one seen."""
+    tellingen: dict[str, int] = field(default_factory=dict)
+    besluit_gepost: bool = False
+
+    @property
+    def klaar(self) -> bool:
+        nodig = {"brief", "partner"} | ({"regisseur"} if self.aanpak != "vrijwillig" else set())
+        return nodig <= set(self.momenten)
+
+
+@dataclass
+class Uitkomst:
+    sporen: list[Spoor]
+    seconden: float
+    fouten: list[str]
+
+
+class Pijplijn:
+    def __init__(
+        self,
+        system: System,
+        n: int,
+        concurrency: int = 8,
+        besluit_concurrency: int = 4,
+        naam: str = "bench",
+        op_voortgang: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.system = system
+        self.n = n
+        self.concurrency = concurrency
+        self.besluit_concurrency = besluit_concurrency
+        self.naam = naam
+        self.tokens = system.tokens
+        self.sporen = [Spoor(i, AANPAKKEN[i % 3]) for i in range(n)]
+        self.per_id: dict[str, Spoor] = {}
+        self.fouten: list[str] = []
+        self._te_besluiten: asyncio.Queue[Spoor] = asyncio.Queue()
+        self._vroeg: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        """Events about a melding whose POST answer had not come back yet."""
+        self._klaar = asyncio.Event()
+        self._op_voortgang = op_voortgang
+
+    # --- observing -------------------------------------------------------------------------
+
+    async def _waarnemer(self, js: Any, soort: str, kanaal: subjects.Kanaal) -> None:
+        durable = f"{self.naam}-{soort}"
+        stream = kanaal.stream.name
+        config = ConsumerConfig(
+            durable_name=durable,
+            filter_subject=kanaal.alle_gemeenten,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=30,
+        )
+        while True:
+            try:
+                sub = await js.pull_subscribe(
+                    kanaal.alle_gemeenten, durable=durable, stream=stream, config=config
+                )
+                break
+            except Exception:  # the server may be restarting: keep trying
+                await asyncio.sleep(0.5)
+        while not self._klaar.is_set():
+            try:
+                berichten = await sub.fetch(200, timeout=1)
+            except TimeoutError:
+                continue
+            except Exception:
+                await asyncio.sleep(0.5)
+                continue
+            for bericht in berichten:
+                self._zie(soort, json.loads(bericht.data))
+                with contextlib.suppress(Exception):
+                    await bericht.ack()
+
+    def _zie(self, soort: str, event: dict[str, Any]) -> None:
+        data = event["data"]
+        melding_id = str(data.get("melding_id") or data.get("zaak_ref"))
+        spoor = self.per_id.get(melding_id)
+        if spoor is None:  # the POST's answer is still under way (or not one of ours)
+            self._vroeg.setdefault(melding_id, []).append((soort, event))
+            return
+        spoor.tellingen[soort] = spoor.tellingen.get(soort, 0) + 1
+        if soort not in spoor.momenten:
+            spoor.momenten[soort] = datetime.fromisoformat(event["time"]).timestamp()
+        if soort == "geagendeerd" and not spoor.besluit_gepost:
+            spoor.besluit_gepost = True
+            self._te_besluiten.put_nowait(spoor)
+        if all(s.klaar for s in self.sporen):
+            self._klaar.set()
+
+    # --- acting ----------------------------------------------------------------------------
+
+    async def _melden(self, client: httpx.AsyncClient, queue: asyncio.Queue[Spoor]) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens['veilig-thuis-api']}"}
+        url = f"{self.system.url('intake')}/api/v1/meldingen"
+        while True:
+            try:
+                spoor = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            key = f"{self.naam}-{spoor.nummer}"
+            spoor.verstuurd = time.time()
+            begin = time.perf_counter()
+            while True:  # a partner retries with the same Idempotency-Key until it has an answer
+                try:
+                    r = await client.post(
+                        url,
+                        json=melding_body(spoor.nummer),
+                        headers={**headers, "Idempotency-Key": key},
+                    )
+                    if r.status_code in (200, 201):
+                        break
+                    if r.status_code < 500:
+                        self.fouten.append(f"melding {spoor.nummer}: {r.status_code} {r.text}")
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5)
+            spoor.post_latentie = time.perf_counter() - begin
+            if r.status_code in (200, 201):
+                spoor.melding_id = str(r.json()["id"])
+                self.per_id[spoor.melding_id] = spoor
+                for soort, event in self._vroeg.pop(spoor.melding_id, []):
+                    self._zie(soort, event)
+
+    async def _besluiten(self, client: httpx.AsyncClient) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens['voorzitter']}"}
+        while True:
+            spoor = await self._te_besluiten.get()
+            url = f"{self.system.url('tafel')}/api/v1/meldingen/{spoor.melding_id}/besluiten"
+            body = {
+                "aanpak": spoor.aanpak,
+                "casusregie": "jbrr" if spoor.aanpak != "vrijwillig" else "wijkteam-rotterdam",
+                "jeugdbeschermingsteam": ["jbrr", "rvdk"],
+                "notulen": "Besproken in de benchmark.",
+            }
+            begin = time.perf_counter()
+            while True:
+                try:
+                    r = await client.post(url, json=body, headers=headers)
+                    if r.status_code in (201, 409):  # 409: taken already (a retried request)
+                        break
+                    if r.status_code < 500:
+                        self.fouten.append(f"besluit {spoor.nummer}: {r.status_code} {r.text}")
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5)
+            spoor.besluit_latentie = time.perf_counter() - begin
+
+    async def run(self, binnen: float = 1800.0) -> Uitkomst:
+        connection = await nats.connect(
+            self.system.nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        )
+        js = connection.jetstream()
+        waarnemers = [
+            asyncio.create_task(self._waarnemer(js, soort, kanaal))
+            for soort, kanaal in WAARGENOMEN.items()
+        ]
+        queue: asyncio.Queue[Spoor] = asyncio.Queue()
+        for spoor in self.sporen:
+            queue.put_nowait(spoor)
+        limits = httpx.Limits(max_connections=self.concurrency + self.besluit_concurrency)
+        begin = time.perf_counter()
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            besluiters = [
+                asyncio.create_task(self._besluiten(client))
+                for _ in range(self.besluit_concurrency)
+            ]
+            try:
+                await asyncio.gather(
+                    *(self._melden(client, queue) for _ in range(self.concurrency))
+                )
+                voortgang = asyncio.create_task(self._meld_voortgang())
+                try:
+                    await asyncio.wait_for(self._klaar.wait(), binnen)
+                except TimeoutError:
+                    open_ = [s.nummer for s in self.sporen if not s.klaar]
+                    self.fouten.append(f"{len(open_)} meldingen not through: {open_[:20]}")
+                finally:
+                    voortgang.cancel()
+            finally:
+                self._klaar.set()
+                for task in besluiters:
+                    task.cancel()
+                await asyncio.gather(*waarnemers, *besluiters, return_exceptions=True)
+        seconden = time.perf_counter() - begin
+        await connection.close()
+        return Uitkomst(self.sporen, seconden, self.fouten)
+
+    async def _meld_voortgang(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            if self._op_voortgang is not None:
+                self._op_voortgang(sum(s.klaar for s in self.sporen), self.n)
+
+
+def start_systeem(data_dir: Path, env: dict[str, str]) -> System:
+    """The system as ``./jbplein up`` runs it, on free ports."""
+    system = System(
+        data_dir=data_dir,
+        nats_port=processes.free_port(),
+        ports={spec.name: processes.free_port() for spec in SERVICES},
+        environment=env,
+    )
+    system.start(timeout=60)
+    return system
+
+
+def nu() -> datetime:
+    return datetime.now(UTC)
