@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -585,3 +586,58 @@ async def test_a_subscription_names_partner_events_and_onboarded_municipalities_
         "/api/v1/abonnementen", json={}, headers=bearer(plein.tokens["veilig-thuis-api"])
     )
     assert partner.status_code == 403
+
+
+# --- the screens ---------------------------------------------------------------------------
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+async def test_staff_see_letters_download_them_mark_them_posted_and_resend_a_delivery(
+    plein: Plein, passwords: dict[str, str]
+) -> None:
+    with ontvanger(fouten=None, fout_status=500) as partner:
+        await abonneer(plein, partner.url)
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        brief = await eventually(lambda: plein.brief(UUID(m["id"])), timeout=30)
+        [lev] = await eventually(lambda: _n(leveringen(plein), 1), timeout=30)
+        await eventually(lambda: _met_pogingen(plein, lev["id"], 1))
+        await plein.tick(timedelta(hours=7))  # past the six hours of trying
+        await eventually(lambda: _met_status(plein, lev["id"], "mislukt"), timeout=30)
+
+        client = plein.client
+        assert (await client.get("/brieven")).status_code == 303, "log in first"
+        r = await client.post(
+            "/inloggen", data={"gebruiker": "ondersteuner", "wachtwoord": passwords["ondersteuner"]}
+        )
+        assert r.status_code == 303
+        lijst = await client.get("/brieven")
+        assert lijst.status_code == 200
+        assert m["referentie"] in lijst.text and "gereed om te versturen" in lijst.text
+        pagina = await client.get(f"/brieven/{brief['id']}")
+        assert "Markeer als verzonden" in pagina.text
+        pdf = await client.get(f"/brieven/{brief['id']}/pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        zonder_token = await client.post(f"/brieven/{brief['id']}/verzonden")
+        assert zonder_token.status_code == 403
+        gepost = await client.post(
+            f"/brieven/{brief['id']}/verzonden", data={"csrf": _csrf(pagina.text)}
+        )
+        assert gepost.status_code == 303
+        assert "verzonden" in (await client.get(f"/brieven/{brief['id']}")).text
+        assert (await plein.brief(UUID(m["id"]), "verzonden")) is not None
+
+        scherm = await client.get("/leveringen")
+        assert scherm.status_code == 200 and "Mislukt (1)" in scherm.text
+        partner.fouten = len(partner.ontvangen)  # back up
+        opnieuw = await client.post(
+            f"/leveringen/{lev['id']}/opnieuw", data={"csrf": _csrf(scherm.text)}
+        )
+        assert opnieuw.status_code == 303
+        await eventually(lambda: _met_status(plein, lev["id"], "bezorgd"), timeout=30)
+        assert "Geen mislukte leveringen" in (await client.get("/leveringen")).text
