@@ -138,6 +138,7 @@ class Pijplijn:
         besluit_concurrency: int = 4,
         naam: str = "bench",
         op_voortgang: Callable[[int, int], None] | None = None,
+        tempo: float | None = None,
     ) -> None:
         self.system = system
         self.n = n
@@ -153,6 +154,9 @@ class Pijplijn:
         """Events about a melding whose POST answer had not come back yet."""
         self._klaar = asyncio.Event()
         self._op_voortgang = op_voortgang
+        self.tempo = tempo
+        """Meldingen a second the partners submit; None: as fast as intake answers."""
+        self._begin = 0.0
 
     # --- observing -------------------------------------------------------------------------
 
@@ -214,6 +218,10 @@ class Pijplijn:
             except asyncio.QueueEmpty:
                 return
             key = f"{self.naam}-{spoor.nummer}"
+            if self.tempo:
+                wacht = self._begin + spoor.nummer / self.tempo - time.perf_counter()
+                if wacht > 0:
+                    await asyncio.sleep(wacht)
             spoor.verstuurd = time.time()
             begin = time.perf_counter()
             while True:  # a partner retries with the same Idempotency-Key until it has an answer
@@ -276,7 +284,7 @@ class Pijplijn:
         for spoor in self.sporen:
             queue.put_nowait(spoor)
         limits = httpx.Limits(max_connections=self.concurrency + self.besluit_concurrency)
-        begin = time.perf_counter()
+        begin = self._begin = time.perf_counter()
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
             besluiters = [
                 asyncio.create_task(self._besluiten(client))
