@@ -13,19 +13,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_bench_intake_runs_and_prints_its_figures() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <args>`` from the project's root; it must succeed."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.intake.run", "--n", "40", "--concurrency", "4"],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.slow
+def test_bench_intake_runs_and_prints_its_figures() -> None:
+    result = bench("bench.intake.run", "--n", "40", "--concurrency", "4")
     assert "| bare FastAPI endpoint | 40 |" in result.stdout
     assert "| intake on sqlite | 40 |" in result.stdout
     if os.environ.get("TEST_DATABASE_URL"):
@@ -34,34 +39,14 @@ def test_bench_intake_runs_and_prints_its_figures() -> None:
 
 @pytest.mark.slow
 def test_bench_planning_runs_and_prints_its_figures() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.planning.run", "--n", "300", "--herhaal", "2"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = bench("bench.planning.run", "--n", "300", "--herhaal", "2")
     assert "full re-plan of all 300" in result.stdout
     assert "incremental (one re-plan per arrival, 300 re-plans)" in result.stdout
 
 
 @pytest.mark.slow
 def test_bench_pipeline_runs_and_prints_its_figures() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.pipeline.run", "--n", "60"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = bench("bench.pipeline.run", "--n", "60")
     assert "through: 60 of 60" in result.stdout
     for hop in ("intake: POST", "on the agenda", "casusregisseur", "letter made", "end to end"):
         assert f"| {hop}" in result.stdout or hop in result.stdout
