@@ -1,0 +1,123 @@
+"""bench/idle: the system as ``./jbplein up`` runs it, left alone. Prints, per process, the CPU
+it used while nothing happened (utime + stime from ``/proc/<pid>/stat``) and its resident memory
+(``VmRSS``), the whole stack's memory, and how much the data folder grew (telemetry, logs, the
+NATS store, the databases).
+
+    ./jbplein run python -m bench.idle.run [--seconds 60] [--settle 10] [--nats-port 5150]
+        [--first-port 9151]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import machine
+from jbplein_runner import processes
+from jbplein_runner.system import SERVICES, System
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a process so far, in seconds."""
+    # The command name (field 2) may hold spaces; the fields after its closing parenthesis don't.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def folder_kib(path: Path) -> float:
+    if not path.exists():
+        return 0.0
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024
+
+
+@dataclass
+class Measured:
+    name: str
+    pid: int
+    cpu: float
+    rss: float
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to watch (60)")
+    parser.add_argument(
+        "--settle", type=float, default=10.0, help="seconds to wait after start-up first (10)"
+    )
+    parser.add_argument("--nats-port", type=int, default=0, help="0: a free port")
+    parser.add_argument(
+        "--first-port", type=int, default=0, help="the services' ports from here; 0: free ports"
+    )
+    args = parser.parse_args()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JBPLEIN_")}
+    env["JBPLEIN_LOG_LEVEL"] = "INFO"
+    ports = {
+        spec.name: (args.first_port + i if args.first_port else processes.free_port())
+        for i, spec in enumerate(SERVICES)
+    }
+    with tempfile.TemporaryDirectory(prefix="jbplein-idle-") as folder:
+        data = Path(folder) / "data"
+        system = System(
+            data,
+            nats_port=args.nats_port or processes.free_port(),
+            ports=ports,
+            environment=env,
+        )
+        system.start(timeout=120)
+        try:
+            time.sleep(args.settle)
+            pids = {name: child.pid for name, child in system.children.items()}
+            assert system.nats.process is not None
+            pids["nats-server"] = system.nats.process.pid
+            parts = ("telemetry", "logs", "nats")
+            sizes = {p: folder_kib(data / p) for p in parts}
+            databases = sum(f.stat().st_size for f in data.glob("*.db*")) / 1024
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            time.sleep(args.seconds)
+            measured = [
+                Measured(name, pid, cpu_seconds(pid) - before[name], rss_mib(pid))
+                for name, pid in pids.items()
+            ]
+            grown = {p: folder_kib(data / p) - sizes[p] for p in parts}
+            grown["databases"] = sum(f.stat().st_size for f in data.glob("*.db*")) / 1024 - (
+                databases
+            )
+            if exited := system.exited():
+                sys.exit(f"processes ended during the run: {exited}")
+        finally:
+            system.stop()
+
+    print(f"# idle for {args.seconds:.0f} s after {args.settle:.0f} s to settle; {machine()}")
+    print(f"# load average at the end: {os.getloadavg()[0]:.2f}")
+    print()
+    print("| process | CPU while idle | per minute | resident memory |")
+    print("| --- | --- | --- | --- |")
+    for m in measured:
+        per_minute = m.cpu * 60 / args.seconds
+        print(f"| {m.name} | {m.cpu:.2f} s | {per_minute:.2f} s | {m.rss:.0f} MiB |")
+    total = sum(m.rss for m in measured)
+    print(f"| **whole stack** | {sum(m.cpu for m in measured):.2f} s | | **{total:.0f} MiB** |")
+    print()
+    print("| data folder | grew by |")
+    print("| --- | --- |")
+    for part, kib in grown.items():
+        print(f"| {part} | {kib:.1f} KiB |")
+
+
+if __name__ == "__main__":
+    main()
