@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -106,5 +106,27 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+WRITTEN = "jbplein.written"
+
+
+class RecordingSession(Session):
+    """A session that records the classes of the rows its flushes inserted or changed, so that
+    after the commit exactly the workers whose work those rows are can be woken
+    (``written``)."""
+
+
+@event.listens_for(RecordingSession, "after_flush")
+def _record_written(session: Session, _flush: UOWTransaction) -> None:
+    # After a flush ``new`` and ``dirty`` still hold what the flush wrote (the pre-flush state).
+    written: set[type[Any]] = session.info.setdefault(WRITTEN, set())
+    written.update(type(row) for row in session.new)
+    written.update(type(row) for row in session.dirty if session.is_modified(row))
+
+
+def written(session: AsyncSession) -> frozenset[type[Any]]:
+    """The classes of the rows this session inserted or changed so far."""
+    return frozenset(session.sync_session.info.get(WRITTEN, ()))
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=RecordingSession)

@@ -132,7 +132,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._lock_rows = lock_rows
         self._last_cleanup: datetime | None = None
-        self._werker = Werker(
+        self.werker = Werker(
             "outbox-relay",
             self._ronde,
             poll_seconds=poll_seconds,
@@ -140,17 +140,17 @@ class OutboxRelay:
         )
 
     def notify(self) -> None:
-        self._werker.notify()
+        self.werker.notify()
 
     def start(self) -> None:
-        self._werker.start()
+        self.werker.start()
 
     async def stop(self) -> None:
-        await self._werker.stop()
+        await self.werker.stop()
 
     @property
     def failures(self) -> int:
-        return self._werker.failures
+        return self.werker.failures
 
     async def _ronde(self) -> int:
         sent = await self.relay_once()

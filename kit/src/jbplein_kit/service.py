@@ -15,7 +15,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import MetaData, select, text
 
 from jbplein_contracts import werkdagen
@@ -32,7 +31,7 @@ from .guards import ApiRequestGuard
 from .inbox import already_processed, record
 from .messaging import Messaging, Subscription
 from .migrations import upgrade
-from .outbox import OutboxRelay
+from .outbox import OutboxMessage, OutboxRelay
 from .settings import ServiceSettings
 from .telemetry import setup_logging, setup_telemetry
 from .timers import GEPLAND, VERLOPEN, ScheduledTimer, Timer
@@ -40,6 +39,9 @@ from .uow import UnitOfWork, unit_of_work
 from .werker import Ronde, Werker
 
 log = logging.getLogger("jbplein.service")
+
+Werk = type[Any] | tuple[type[Any], ...]
+"""The rows that are a worker's work: a model class, or several (as for ``issubclass``)."""
 
 E = TypeVar("E", bound=CloudEvent[Any])
 M = TypeVar("M")
@@ -73,11 +75,7 @@ class Service:
         self.tracer = self.telemetry.tracer
         self.database_url = settings.database_url_for(name)
         self.engine = make_engine(self.database_url)
-        SQLAlchemyInstrumentor().instrument(
-            engine=self.engine.sync_engine,
-            tracer_provider=self.telemetry.tracer_provider,
-            enable_commenter=False,
-        )
+        self.telemetry.instrument(self.engine)
         self.sessions = make_sessionmaker(self.engine)
         self.messaging = Messaging(name, settings, self.telemetry)
         self.relay = OutboxRelay(
@@ -95,6 +93,7 @@ class Service:
         self._on_start: list[Callable[[Service], Awaitable[None]]] = []
         self._on_stop: list[Callable[[Service], Awaitable[None]]] = []
         self.werkers: list[Werker] = []
+        self._werk: list[tuple[Werk, Werker]] = [(OutboxMessage, self.relay.werker)]
         self._clock_watch: asyncio.Task[None] | None = None
 
     def on_start(
@@ -111,8 +110,10 @@ class Service:
         self._on_stop.append(hook)
         return hook
 
-    def werker(self, naam: str, ronde: Ronde, parallel: int = 1) -> Werker:
-        """A background worker that runs while the service does, woken after every commit."""
+    def werker(self, naam: str, ronde: Ronde, *, werk: Werk, parallel: int = 1) -> Werker:
+        """A background worker that runs while the service does. ``werk`` names the model
+        whose rows are its work: a transaction that inserts or changes such a row wakes it at
+        once; otherwise it polls. Its own empty rounds write nothing, so wake nobody."""
         werker = Werker(
             f"{self.name}-{naam}",
             ronde,
@@ -120,18 +121,20 @@ class Service:
             parallel=parallel,
         )
         self.werkers.append(werker)
+        self._werk.append((werk, werker))
         return werker
 
     # --- transactions ----------------------------------------------------------------------
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """One transaction; on commit the outbox relay and the workers are woken."""
+        """One transaction; after its commit the workers whose work it added are woken (the
+        outbox relay when it wrote events or timers)."""
         return unit_of_work(self.sessions, self.clock, self.name, self._na_commit)
 
-    def _na_commit(self) -> None:
-        self.relay.notify()
-        for werker in self.werkers:
-            werker.notify()
+    def _na_commit(self, written: frozenset[type[Any]]) -> None:
+        for werk, werker in self._werk:
+            if any(issubclass(cls, werk) for cls in written):
+                werker.notify()
 
     # --- consumers -------------------------------------------------------------------------
 

@@ -46,6 +46,14 @@ class ServiceSettings(BaseSettings):
     # telemetry
     telemetry: TelemetryExporter = "none"
     telemetry_file: Path | None = None
+    telemetry_file_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=64 * 1024,
+        description="A telemetry file is rolled over when it reaches this size.",
+    )
+    telemetry_file_backups: int = Field(
+        default=2, ge=1, le=100, description="How many rolled-over telemetry files are kept."
+    )
     otlp_endpoint: str | None = None
 
     # who may do what, and where the plein works

@@ -2,12 +2,16 @@
 
 * ``none``: nothing is exported (spans are still created, so trace context still travels);
 * ``console``: spans as JSON on standard output;
-* ``file``: spans as JSON lines in ``JBPLEIN_TELEMETRY_FILE`` (the embedded mode and the tests);
+* ``file``: spans as JSON lines in ``JBPLEIN_TELEMETRY_FILE`` and metrics next to it (the
+  embedded mode and the tests), each file rolled over at a size cap;
 * ``otlp``: OTLP over HTTP to ``JBPLEIN_OTLP_ENDPOINT`` (a collector, see docker-compose.yml).
 
 The providers are passed explicitly to every instrumentation instead of being set globally, so
 several services can live in one test process. Span attributes never hold personal data: the
 kit's own spans carry ids, types and deadlines only.
+
+A SQL statement is a span only within a trace (a request, a message, a letter being made): the
+rounds in which a worker finds nothing to do, the relay's polling and health checks make none.
 """
 
 from __future__ import annotations
@@ -18,33 +22,70 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
+from typing import Any, Protocol
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.instrumentation.sqlalchemy.version import __version__ as sqlalchemy_version
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
-    ConsoleMetricExporter,
     MetricExporter,
+    MetricExportResult,
+    MetricsData,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SimpleSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .settings import ServiceSettings
 
 
-class JsonLinesSpanExporter(SpanExporter):
-    """Writes each span as one line of JSON; safe to share a file between processes (each line is
-    written with one ``write`` call in append mode)."""
+class Lines(Protocol):
+    """Where JSON lines go: standard output, or a ``RotatingLines`` file."""
 
-    def __init__(self, out: IO[str]) -> None:
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> None: ...
+
+
+class RotatingLines:
+    """A file of lines that is rolled over when it would pass ``max_bytes``, keeping
+    ``backups`` older files (``<name>.1`` the newest): logging's ``RotatingFileHandler`` does the
+    rolling. Each ``write`` goes in whole into one file. One writer per file: every service
+    process has its own."""
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int) -> None:
+        self._handler = RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True
+        )
+        self._handler.terminator = ""
+
+    def write(self, text: str) -> int:
+        # handle() takes the handler's lock, rolls over when due, writes and flushes.
+        self._handler.handle(logging.makeLogRecord({"msg": text}))
+        return len(text)
+
+    def flush(self) -> None:
+        self._handler.flush()
+
+    def close(self) -> None:
+        self._handler.close()
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Writes each span as one line of JSON."""
+
+    def __init__(self, out: Lines) -> None:
         self._out = out
         self._lock = threading.Lock()
 
@@ -58,8 +99,28 @@ class JsonLinesSpanExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:
-        if self._out not in (sys.stdout, sys.stderr):
+        if isinstance(self._out, RotatingLines):
             self._out.close()
+
+
+class JsonLinesMetricExporter(MetricExporter):
+    """Writes each collection of metrics as one line of JSON."""
+
+    def __init__(self, out: RotatingLines) -> None:
+        super().__init__()
+        self._out = out
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        self._out.write(metrics_data.to_json(indent=None) + "\n")
+        return MetricExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return True
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        self._out.close()
 
 
 @dataclass
@@ -67,6 +128,22 @@ class Telemetry:
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
     tracer: trace.Tracer
+    sql_tracer_provider: TracerProvider
+    """Shares the exporters of ``tracer_provider``, but samples a span only within a trace."""
+
+    def instrument(self, engine: AsyncEngine) -> None:
+        """SQL statements on ``engine`` become spans of the trace they run in. (The
+        instrumentor's own ``instrument()`` would also patch ``create_engine`` for the whole
+        process, with the first caller's provider.)"""
+        EngineTracer(  # type: ignore[no-untyped-call]  # the instrumentation has no hints
+            self.sql_tracer_provider.get_tracer(
+                "opentelemetry.instrumentation.sqlalchemy", sqlalchemy_version
+            ),
+            engine.sync_engine,
+            NoOpMeterProvider()
+            .get_meter("opentelemetry.instrumentation.sqlalchemy")
+            .create_up_down_counter("db.client.connections.usage"),
+        )
 
     def shutdown(self) -> None:
         self.tracer_provider.shutdown()
@@ -77,7 +154,14 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
     resource = Resource.create(
         {"service.name": f"jbplein-{service}", "service.namespace": "jbplein"}
     )
-    tracer_provider = TracerProvider(resource=resource)
+    processors = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
+    tracer_provider = TracerProvider(resource=resource, active_span_processor=processors)
+    sql_tracer_provider = TracerProvider(
+        sampler=ParentBased(root=ALWAYS_OFF),
+        resource=resource,
+        active_span_processor=processors,
+        shutdown_on_exit=False,  # tracer_provider shuts the shared processors down
+    )
     readers: list[PeriodicExportingMetricReader] = []
     metric_exporter: MetricExporter | None = None
     if settings.telemetry == "console":
@@ -86,16 +170,19 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
         assert settings.telemetry_file is not None
         path = Path(settings.telemetry_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a", encoding="utf-8")
+        cap = {
+            "max_bytes": settings.telemetry_file_max_bytes,
+            "backups": settings.telemetry_file_backups,
+        }
         # In a background thread, in batches: serialising every SQL span in the event loop
         # cost the services most of their throughput (docs/performance.md).
         tracer_provider.add_span_processor(
-            BatchSpanProcessor(JsonLinesSpanExporter(handle), schedule_delay_millis=1000)
+            BatchSpanProcessor(
+                JsonLinesSpanExporter(RotatingLines(path, **cap)), schedule_delay_millis=1000
+            )
         )
-        metrics_path = path.with_suffix(".metrics.jsonl")
-        metric_exporter = ConsoleMetricExporter(
-            out=metrics_path.open("a", encoding="utf-8"),
-            formatter=lambda data: data.to_json(indent=None) + "\n",
+        metric_exporter = JsonLinesMetricExporter(
+            RotatingLines(path.with_suffix(".metrics.jsonl"), **cap)
         )
     elif settings.telemetry == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -115,6 +202,7 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         tracer=tracer_provider.get_tracer(f"jbplein.{service}"),
+        sql_tracer_provider=sql_tracer_provider,
     )
 
 

@@ -17,6 +17,7 @@ from jbplein_contracts.envelope import CloudEvent
 from .audit import write_audit
 from .auth import Actor
 from .clock import Clock
+from .db import written
 from .outbox import event_message
 from .timers import GEANNULEERD, GEPLAND, ScheduledTimer, Timer, timer_message
 
@@ -92,9 +93,11 @@ async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     service: str,
-    after_commit: Callable[[], None] | None = None,
+    after_commit: Callable[[frozenset[type[Any]]], None] | None = None,
 ) -> AsyncIterator[UnitOfWork]:
-    """Commit on success, roll back on any error; then wake the outbox relay."""
+    """Commit on success, roll back on any error. After the commit, ``after_commit`` learns
+    the classes of the rows the transaction inserted or changed (its events are outbox rows):
+    the work it added, so that only the workers who do that work are woken."""
     async with sessions() as session:
         uow = UnitOfWork(session, clock, service)
         try:
@@ -103,5 +106,6 @@ async def unit_of_work(
         except BaseException:
             await session.rollback()
             raise
-    if after_commit is not None:
-        after_commit()
+        added = written(session)
+    if after_commit is not None and added:
+        after_commit(added)

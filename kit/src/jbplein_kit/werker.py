@@ -39,6 +39,16 @@ class Werker:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self.failures = 0
+        self.rondes = 0
+        """Rounds run so far, by all tasks together."""
+
+    @property
+    def poll_seconds(self) -> float:
+        return self._poll
+
+    @property
+    def parallel(self) -> int:
+        return len(self._wakes)
 
     def notify(self) -> None:
         """There may be new work: do a round now."""
@@ -67,6 +77,7 @@ class Werker:
         backoff = 0.0
         while not self._stopping:
             wake.clear()
+            self.rondes += 1
             try:
                 gedaan = await self._ronde()
                 backoff = 0.0

@@ -12,7 +12,7 @@ from jbplein_kit.service import Service
 
 from . import api, brieven, handlers, screens
 from .leveringen import Bezorger
-from .models import Base
+from .models import Base, Brief, Levering
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,9 +30,11 @@ def create_service(settings: Settings | None = None, clock: Clock | None = None)
         return await brieven.maak_een(service, settings)
 
     # Making a letter mostly waits on intake and toewijzing; several at once keep up.
-    service.werker("brieven", brieven_maken, parallel=settings.brieven_parallel)
+    service.werker("brieven", brieven_maken, werk=Brief, parallel=settings.brieven_parallel)
     bezorger = Bezorger(service, settings)
-    service.werker("leveringen", bezorger.bezorg_een, parallel=settings.webhook_parallel)
+    service.werker(
+        "leveringen", bezorger.bezorg_een, werk=Levering, parallel=settings.webhook_parallel
+    )
 
     @service.on_stop
     async def sluit_bezorger(_: Service) -> None:
