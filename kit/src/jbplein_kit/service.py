@@ -224,7 +224,8 @@ class Service:
 
     async def reschedule_timers(self) -> int:
         """Schedule every pending timer again, at the wall-clock moment the clock now implies
-        (after the clock was moved, or the calendar changed). Returns how many."""
+        (after the clock was moved, or the calendar changed), and wake the workers: what the
+        clock now says may have made their work due. Returns how many timers."""
         async with self.unit_of_work() as uow:
             rows = (
                 await uow.session.scalars(
@@ -233,6 +234,8 @@ class Service:
             ).all()
             for row in rows:
                 await uow.schedule(Timer.model_validate(row.payload).opnieuw())
+        for werker in self.werkers:
+            werker.notify()
         return len(rows)
 
     async def _watch_clock(self) -> None:
