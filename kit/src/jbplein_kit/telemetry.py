@@ -37,6 +37,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 
+from .bestanden import eigen_map, prive_bestand
 from .settings import ServiceSettings
 
 
@@ -85,8 +86,8 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
     elif settings.telemetry == "file":
         assert settings.telemetry_file is not None
         path = Path(settings.telemetry_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a", encoding="utf-8")
+        eigen_map(path.parent, settings.data_dir)
+        handle = prive_bestand(path).open("a", encoding="utf-8")
         # In a background thread, in batches: serialising every SQL span in the event loop
         # cost the services most of their throughput (docs/performance.md).
         tracer_provider.add_span_processor(
@@ -94,7 +95,7 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
         )
         metrics_path = path.with_suffix(".metrics.jsonl")
         metric_exporter = ConsoleMetricExporter(
-            out=metrics_path.open("a", encoding="utf-8"),
+            out=prive_bestand(metrics_path).open("a", encoding="utf-8"),
             formatter=lambda data: data.to_json(indent=None) + "\n",
         )
     elif settings.telemetry == "otlp":
