@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
+import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from jbplein_contracts import subjects
@@ -203,6 +205,37 @@ async def test_ctrl_c_stops_every_process_and_the_data_survives_a_restart(up: Up
         )
         assert again.status_code == 200
         assert again.json()["melding"]["gezin"]["kinderen"][0]["voornaam"] == "Fenna"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_everything_in_the_data_folder_is_private_to_its_user(up: Up) -> None:
+    """Issue 11: the databases and their WAL were 0644 in a 0755 folder. With the system up
+    and a melding through it: every folder 0700, every file 0600 (databases, WAL, traces,
+    logs, credentials, the NATS store)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(
+            f"{up.url('intake')}/api/v1/meldingen",
+            json=MELDING,
+            headers=bearer(up.tokens["wijkteam-rotterdam-api"]),
+        )
+        assert created.status_code == 201
+
+        async def at_tafel() -> bool:
+            r = await client.get(
+                f"{up.url('tafel')}/api/v1/meldingen/{created.json()['id']}",
+                headers=bearer(up.tokens["ondersteuner"]),
+            )
+            return r.status_code == 200
+
+        await eventually(at_tafel, timeout=60)
+    names = {p.name for p in up.data_dir.rglob("*")}
+    assert {"intake.db-wal", "tafel.db-wal", "intake.jsonl", "credentials.toml"} <= names
+    open_ones = {
+        str(p.relative_to(up.data_dir)): oct(stat.S_IMODE(p.lstat().st_mode))
+        for p in [up.data_dir, *up.data_dir.rglob("*")]
+        if stat.S_IMODE(p.lstat().st_mode) != (0o700 if p.is_dir() else 0o600)
+    }
+    assert open_ones == {}
 
 
 async def test_killing_the_runner_leaves_no_orphans(up: Up) -> None:

@@ -117,7 +117,7 @@ async def test_a_partner_gets_the_reference_the_status_and_the_day_it_will_be_di
     assert second.json()["referentie"] == "JBP-2026-000002"
     assert body["status"] == "ontvangen"
     assert body["bespreken_uiterlijk"] == "2026-11-24", "Friday 15:00: discussed by Tuesday"
-    assert body["gekoppeld_aan"] is None
+    assert "gekoppeld_aan" not in body
     assert first.headers["location"] == f"/api/v1/meldingen/{body['id']}"
 
     events = await eventually(lambda: _at_least(stored_events(nats_server.url), 2))
@@ -401,12 +401,24 @@ async def test_concurrent_requests_with_one_key_make_one_melding(
 # --- one gezin, one case -------------------------------------------------------------------
 
 
+async def gekoppeld_aan(
+    client: httpx.AsyncClient, tokens: dict[str, str], melding_id: str
+) -> str | None:
+    """The link of a melding as the plein's staff see it in their list."""
+    r = await client.get(
+        "/api/v1/meldingen", params={"limit": 200}, headers=bearer(tokens["ondersteuner"])
+    )
+    assert r.status_code == 200, r.text
+    [item] = [m for m in r.json()["items"] if m["id"] == melding_id]
+    return item["gekoppeld_aan"]  # type: ignore[no-any-return]
+
+
 async def test_a_melding_about_a_gezin_with_an_open_melding_is_linked_to_it(
     client: httpx.AsyncClient, tokens: dict[str, str], nats_server: NatsServer
 ) -> None:
     first = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
     by_bsn = await post(client, melding(gezin__adres__postcode="3011 AA"), tokens["politie-api"])
-    assert by_bsn.json()["gekoppeld_aan"] == first["id"]
+    assert await gekoppeld_aan(client, tokens, by_bsn.json()["id"]) == first["id"]
     # No BSN, but the same address, name and birth date, written differently.
     by_address = await post(
         client,
@@ -418,7 +430,7 @@ async def test_a_melding_about_a_gezin_with_an_open_melding_is_linked_to_it(
         ),
         tokens["wijkteam-rotterdam-api"],
     )
-    assert by_address.json()["gekoppeld_aan"] == first["id"]
+    assert await gekoppeld_aan(client, tokens, by_address.json()["id"]) == first["id"]
     other_child = await post(
         client,
         melding(
@@ -428,12 +440,82 @@ async def test_a_melding_about_a_gezin_with_an_open_melding_is_linked_to_it(
         ),
         tokens["jeugdhulp-api"],
     )
-    assert other_child.json()["gekoppeld_aan"] is None, "a different child is a different gezin"
+    assert await gekoppeld_aan(client, tokens, other_child.json()["id"]) is None, (
+        "a different child is a different gezin"
+    )
     events = await eventually(lambda: _at_least(stored_events(nats_server.url), 4))
     by_id = {str(e.data.melding_id): e for e in events}
     assert by_id[by_bsn.json()["id"]].data.gekoppeld_aan == UUID(first["id"])
     assert by_id[by_bsn.json()["id"]].data.gezin_ref == by_id[first["id"]].data.gezin_ref
     assert by_id[other_child.json()["id"]].data.gezin_ref != by_id[first["id"]].data.gezin_ref
+
+
+# The fields of a partner's answer that belong to the melding itself, not to its gezin.
+EIGEN = {"id", "referentie", "melding"}
+
+
+async def test_a_partner_cannot_learn_of_another_organisations_melding_about_the_child(
+    client: httpx.AsyncClient, tokens: dict[str, str], service: Service
+) -> None:
+    """The BSN oracle of issue 11, as an attacker tries it: partner B files with a child's BSN
+    that partner A filed about, and a control melding about a child nobody filed about; its
+    answers (POST, a replay of it, GET of its own melding) are the same in every field but the
+    melding's own, and never name A's melding, whose id is the zaak_ref of A's case."""
+    a = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
+    b = tokens["politie-api"]
+    about_a = await post(
+        client, melding(gezin__adres__postcode="3011 AA"), b, **{"Idempotency-Key": "kind-a"}
+    )
+    control = await post(
+        client,
+        melding(gezin__kinderen__0__bsn=BSN_KIND_2, gezin__adres__postcode="3011 BB"),
+        b,
+        **{"Idempotency-Key": "kind-c"},
+    )
+    replay = await post(
+        client, melding(gezin__adres__postcode="3011 AA"), b, **{"Idempotency-Key": "kind-a"}
+    )
+    assert about_a.status_code == control.status_code == replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    read_a = await client.get(f"/api/v1/meldingen/{about_a.json()['id']}", headers=bearer(b))
+    read_c = await client.get(f"/api/v1/meldingen/{control.json()['id']}", headers=bearer(b))
+    assert read_a.status_code == read_c.status_code == 200
+
+    def zonder_eigen(antwoord: httpx.Response) -> dict[str, Any]:
+        return {k: v for k, v in antwoord.json().items() if k not in EIGEN}
+
+    for linked, unlinked in ((about_a, control), (replay, control), (read_a, read_c)):
+        assert a["id"] not in linked.text
+        assert zonder_eigen(linked) == zonder_eigen(unlinked)
+        assert set(linked.headers) - {"idempotent-replayed"} == set(unlinked.headers)
+    # The plein's staff see the link, and A's dossier shows who linked to it.
+    assert await gekoppeld_aan(client, tokens, about_a.json()["id"]) == a["id"]
+    assert await gekoppeld_aan(client, tokens, control.json()["id"]) is None
+    async with service.sessions() as session:
+        links = (
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "melding.gekoppeld")
+            )
+        ).all()
+    assert [(e.dossier, e.organisation) for e in links] == [(a["id"], "politie")]
+
+
+async def test_an_answer_stored_with_a_link_is_replayed_without_it(
+    client: httpx.AsyncClient, tokens: dict[str, str], service: Service
+) -> None:
+    """An idempotent answer stored before the fix still named the linked melding: a replay
+    goes through the partner's model and leaves it out."""
+    a = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
+    body = melding(gezin__adres__postcode="3011 AA")
+    b = await post(client, body, tokens["politie-api"], **{"Idempotency-Key": "oud"})
+    async with service.sessions() as session, session.begin():
+        stored = await session.get(Idempotentie, ("politie", "oud"))
+        assert stored is not None
+        stored.antwoord = {**stored.antwoord, "gekoppeld_aan": a["id"]}
+    replay = await post(client, body, tokens["politie-api"], **{"Idempotency-Key": "oud"})
+    assert replay.status_code == 201
+    assert replay.json() == b.json()
+    assert a["id"] not in replay.text
 
 
 async def test_intake_follows_the_tafel_and_a_closed_case_starts_a_new_one(
@@ -488,7 +570,9 @@ async def test_intake_follows_the_tafel_and_a_closed_case_starts_a_new_one(
     await eventually(lambda: _equals(status(), "besloten"))
     await connection.close()
     later = await post(client, melding(), tokens["veilig-thuis-api"])
-    assert later.json()["gekoppeld_aan"] is None, "voluntary help decided: the case is closed"
+    assert await gekoppeld_aan(client, tokens, later.json()["id"]) is None, (
+        "voluntary help decided: the case is closed"
+    )
 
 
 async def test_a_drang_case_stays_open_until_toewijzing_closes_it(
@@ -525,7 +609,9 @@ async def test_a_drang_case_stays_open_until_toewijzing_closes_it(
 
     await eventually(lambda: _equals(status(), "besloten"))
     during = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
-    assert during["gekoppeld_aan"] == str(melding_id), "drang is an open case"
+    assert await gekoppeld_aan(client, tokens, during["id"]) == str(melding_id), (
+        "drang is an open case"
+    )
     # The tafel decides the second melding (voluntary help): only the drang case is open now.
     second = BesluitGenomen.maak(
         besluit.data.model_copy(
@@ -564,7 +650,9 @@ async def test_a_drang_case_stays_open_until_toewijzing_closes_it(
     await eventually(lambda: _equals(status(), "afgesloten"))
     await connection.close()
     after = await post(client, melding(), tokens["veilig-thuis-api"])
-    assert after.json()["gekoppeld_aan"] is None, "back to the wijkteam: the case is closed"
+    assert await gekoppeld_aan(client, tokens, after.json()["id"]) is None, (
+        "back to the wijkteam: the case is closed"
+    )
 
 
 async def _equals(awaitable: Any, expected: Any) -> bool:

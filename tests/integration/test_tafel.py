@@ -35,8 +35,9 @@ from jbplein_tafel.app import create_app
 from jbplein_tafel.models import TafelMelding
 from jbplein_tafel.settings import Settings
 
-from ..conftest import bearer, eventually, fast_settings
+from ..conftest import bearer, eventually, fast_settings, serving
 from ..support import bus as support_bus
+from ..support.ontvanger import ontvanger
 
 FRIDAY_3PM = datetime(2026, 11, 20, 15, 0, tzinfo=AMSTERDAM)
 MONDAY = date(2026, 11, 23)
@@ -84,6 +85,7 @@ class Bus(support_bus.Bus):
         spoed: bool = False,
         gezin: UUID | None = None,
         referentie: str | None = None,
+        dataref: str | None = None,
     ) -> UUID:
         melding_id = uuid4()
         event = MeldingOntvangen.maak(
@@ -102,7 +104,7 @@ class Bus(support_bus.Bus):
             bron=Bron.INTAKE,
             tijd=ontvangen,
             onderwerp=melding_id,
-            dataref=f"http://127.0.0.1:1/api/v1/meldingen/{melding_id}",
+            dataref=dataref or f"http://127.0.0.1:1/api/v1/meldingen/{melding_id}",
         )
         await self.publish(event)
         return melding_id
@@ -433,3 +435,53 @@ async def test_roles_and_audit(
     async with service.sessions() as session:
         stored = await session.get(TafelMelding, melding_id)
         assert stored is not None and stored.dataref is not None
+
+
+async def test_the_screen_of_a_melding_never_follows_its_dataref_and_shows_what_it_has(
+    nats_server: NatsServer,
+    database_url: str,
+    tmp_path: Path,
+    accounts_file: Path,
+    clock: ManualClock,
+    bus: Bus,
+    tokens: dict[str, str],
+    passwords: dict[str, str],
+) -> None:
+    """Issue 11: the screen fetched whatever ``dataref`` an event carried, with the tafel's own
+    credential, which then opened intake's gezin details to whoever received it. An event
+    pointing at an attacker's server: the screen asks intake at its configured URL and nobody
+    else, and shows what it has when intake cannot answer (was a 500)."""
+    with (
+        ontvanger(body=b'{"melding": {}}') as aanvaller,
+        ontvanger(fouten=None, fout_status=503) as intake,
+    ):
+        settings = fast_settings(
+            Settings,
+            database_url=database_url,
+            nats_url=nats_server.url,
+            data_dir=tmp_path,
+            accounts_file=accounts_file,
+            intake_url=intake.url.removesuffix("/jbplein/events"),
+            dienst_token=tokens["dienst-tafel"],
+        )
+        async with serving(create_app(settings, clock)) as client:
+            melding_id = await bus.melding(
+                FRIDAY_3PM, referentie="JBP-2026-000007", dataref=aanvaller.url + "/steal"
+            )
+            await eventually(lambda: all_at_tafel(client, tokens["ondersteuner"], [melding_id]))
+            login = await client.post(
+                "/inloggen",
+                data={"gebruiker": "ondersteuner", "wachtwoord": passwords["ondersteuner"]},
+            )
+            assert login.status_code == 303, login.text
+            unavailable = await client.get(f"/meldingen/{melding_id}")
+            assert unavailable.status_code == 200, unavailable.text
+            assert "JBP-2026-000007" in unavailable.text
+            assert "niet op te halen" in unavailable.text
+            intake.fouten, intake.ontvangen, intake.body = 0, [], b'{"id": "x"}'
+            odd = await client.get(f"/meldingen/{melding_id}")
+            assert odd.status_code == 200, odd.text
+            assert "niet op te halen" in odd.text
+    assert aanvaller.ontvangen == [], "no request reached the event's dataref"
+    assert [o.pad for o in intake.ontvangen] == [f"/api/v1/meldingen/{melding_id}"]
+    assert intake.ontvangen[0].headers["authorization"] == f"Bearer {tokens['dienst-tafel']}"

@@ -1,5 +1,6 @@
 """A partner's webhook endpoint on loopback: a real HTTP server that records every POST and
-answers as the test tells it (fail a number of times, ask to retry later, be gone)."""
+answers as the test tells it (fail a number of times, ask to retry later, be gone). It records
+GETs too, answering ``body`` (and ``location``), as a service or an attacker's server would."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class Ontvanger:
     fouten: int | None = 0
     fout_status: int = 503
     retry_after: str | None = None
+    body: bytes = b""
+    location: str | None = None
     ontvangen: list[Ontvangen] = field(default_factory=list)
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +64,22 @@ def ontvanger(**kwargs: object) -> Iterator[Ontvanger]:
                 self.send_header("Retry-After", staat.retry_after)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def do_GET(self) -> None:
+            with staat._lock:
+                status = staat.antwoord()
+                staat.ontvangen.append(
+                    Ontvangen(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, b"", status
+                    )
+                )
+            self.send_response(status)
+            if staat.location is not None:
+                self.send_header("Location", staat.location)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(staat.body)))
+            self.end_headers()
+            self.wfile.write(staat.body)
 
         def log_message(self, *_: object) -> None:
             return

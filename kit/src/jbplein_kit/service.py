@@ -23,8 +23,9 @@ from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
 
 from . import openapi, problems, screens
 from .auth import Accounts
+from .bestanden import prive_proces, sqlite_prive
 from .clock import Clock, OffsetFileClock, SystemClock
-from .db import is_sqlite, make_engine, make_sessionmaker
+from .db import is_sqlite, make_engine, make_sessionmaker, sqlite_file
 from .dienst import Diensten
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
@@ -74,6 +75,9 @@ class Service:
         self.telemetry = setup_telemetry(name, settings)
         self.tracer = self.telemetry.tracer
         self.database_url = settings.database_url_for(name)
+        database_file = sqlite_file(self.database_url)
+        if database_file is not None:
+            sqlite_prive(database_file, settings.data_dir)
         self.engine = make_engine(self.database_url)
         self.telemetry.instrument(self.engine)
         self.sessions = make_sessionmaker(self.engine)
@@ -377,6 +381,7 @@ def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings, name: s
     """Run a service with uvicorn (the ``python -m jbplein_<service>`` entry point)."""
     import uvicorn
 
+    prive_proces()
     setup_logging(name, settings.log_level)
     uvicorn.run(
         app_factory,

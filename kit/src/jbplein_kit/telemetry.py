@@ -48,6 +48,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .bestanden import eigen_map, prive_bestand
 from .settings import ServiceSettings
 
 
@@ -169,7 +170,10 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
     elif settings.telemetry == "file":
         assert settings.telemetry_file is not None
         path = Path(settings.telemetry_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        eigen_map(path.parent, settings.data_dir)
+        metrics_path = path.with_suffix(".metrics.jsonl")
+        for own in (path, metrics_path):
+            prive_bestand(own)
         cap = {
             "max_bytes": settings.telemetry_file_max_bytes,
             "backups": settings.telemetry_file_backups,
@@ -182,7 +186,7 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
             )
         )
         metric_exporter = JsonLinesMetricExporter(
-            RotatingLines(path.with_suffix(".metrics.jsonl"), **cap)
+            RotatingLines(metrics_path, **cap)
         )
     elif settings.telemetry == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter

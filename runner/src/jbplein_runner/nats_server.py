@@ -7,6 +7,8 @@ import urllib.request
 from pathlib import Path
 from subprocess import Popen
 
+from jbplein_kit.bestanden import prive_bestand, prive_map
+
 from . import processes
 
 
@@ -53,9 +55,9 @@ class NatsServer:
             return False
 
     def start(self, timeout: float = 15.0) -> None:
-        self.store.mkdir(parents=True, exist_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_file.open("ab")
+        prive_map(self.store)
+        self.log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        log = prive_bestand(self.log_file).open("ab")
         self.process = processes.spawn(
             [
                 str(binary()),

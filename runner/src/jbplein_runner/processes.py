@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from jbplein_kit.bestanden import UMASK
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -42,6 +44,7 @@ def spawn(
         stderr=subprocess.STDOUT if log is not None else None,
         cwd=cwd,
         preexec_fn=_die_with_parent(),
+        umask=UMASK,  # what a child writes (databases, WAL, NATS store, traces) is private
         start_new_session=True,  # Ctrl-C reaches the runner only; it stops the children in order
     )
 

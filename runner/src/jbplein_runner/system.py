@@ -17,6 +17,7 @@ from subprocess import Popen
 
 import nats
 
+from jbplein_kit.bestanden import prive_bestand, prive_boom, prive_map
 from jbplein_kit.messaging import ensure_streams
 
 from . import processes
@@ -62,6 +63,9 @@ class System:
 
     def __post_init__(self) -> None:
         self.data_dir = self.data_dir.resolve()
+        # Personal data, secrets and credentials live here: the folder and all in it are for
+        # this user only, tightened too when an older version left them open (issue 11).
+        prive_boom(self.data_dir)
         for spec in SERVICES:
             self.ports.setdefault(spec.name, spec.default_port)
         self.nats = NatsServer(
@@ -122,8 +126,8 @@ class System:
         if processes.port_open(self.host, self.ports[name]):
             raise RuntimeError(f"port {self.ports[name]} for {name} is already in use")
         log_path = self.data_dir / "logs" / f"{name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
+        prive_map(log_path.parent)
+        with prive_bestand(log_path).open("ab") as log:
             self.children[name] = processes.spawn(
                 [sys.executable, "-m", spec.module], env=self.service_env(spec), log=log
             )

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from jbplein_kit.bestanden import prive_proces
+
 from .system import DEFAULT_NATS_PORT, SERVICES, System
 
 
@@ -49,6 +51,7 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    prive_proces()  # the runner's own files too (its children get the same umask)
     system = System(
         data_dir=args.data_dir,
         host=args.host,

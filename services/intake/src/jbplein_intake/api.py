@@ -20,7 +20,14 @@ from jbplein_kit.service import ServiceDep, client_address
 
 from .models import Idempotentie, Melding
 from .registratie import Kanaal, registreer
-from .schemas import MeldingDetail, MeldingenPagina, MeldingIn, MeldingOut, MeldingStatus
+from .schemas import (
+    MeldingDetail,
+    MeldingenPagina,
+    MeldingIn,
+    MeldingInLijst,
+    MeldingOut,
+    MeldingStatus,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["meldingen"])
 
@@ -49,8 +56,11 @@ def melding_out(melding: Melding) -> MeldingOut:
         ontvangen_op=melding.ontvangen_op.isoformat(),
         bespreken_uiterlijk=melding.bespreken_uiterlijk,
         spoed=melding.spoed,
-        gekoppeld_aan=melding.gekoppeld_aan,
     )
+
+
+def melding_in_lijst(melding: Melding) -> MeldingInLijst:
+    return MeldingInLijst(**melding_out(melding).model_dump(), gekoppeld_aan=melding.gekoppeld_aan)
 
 
 def _replay(stored: Idempotentie, verzoek_hash: str) -> JSONResponse:
@@ -60,8 +70,10 @@ def _replay(stored: Idempotentie, verzoek_hash: str) -> JSONResponse:
             "This Idempotency-Key was used before with a different body.",
             title="Idempotency-Key reused",
         )
+    # Through the partner's model: an answer stored before issue 11 may still name the melding
+    # it was linked to, which a partner must never see.
     return JSONResponse(
-        stored.antwoord,
+        MeldingOut.model_validate(stored.antwoord).model_dump(mode="json"),
         status_code=201,
         headers={
             "Location": f"/api/v1/meldingen/{stored.melding_id}",
@@ -86,7 +98,8 @@ async def melding_indienen(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Submit a melding for the tafel. The answer names the day by which the tafel discusses it
-    (two working days). A melding about a gezin with an open melding is linked to it."""
+    (two working days). A melding about a gezin with an open melding is linked to it; the
+    plein's staff see that link, the answer does not show it."""
     verzoek_hash = hashlib.sha256(melding_in.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         async with service.unit_of_work() as uow:
@@ -190,7 +203,7 @@ async def meldingen(
         )
         for row in rows:
             uow.audit(actor, "melding.lijst", str(row.id), client_address(request))
-        return MeldingenPagina(items=[melding_out(r) for r in rows], totaal=totaal)
+        return MeldingenPagina(items=[melding_in_lijst(r) for r in rows], totaal=totaal)
 
 
 async def zoek_meldingen(

@@ -132,6 +132,9 @@ async def registreer(
     for sleutel in sorted(sleutels):
         uow.session.add(GezinSleutel(melding_id=melding_id, sleutel=sleutel))
     uow.audit(actor, "melding.indienen", str(melding_id), bron_adres)
+    if gekoppeld_aan is not None:
+        # The link touches the other dossier too: its audit trail shows who linked to it.
+        uow.audit(actor, "melding.gekoppeld", str(gekoppeld_aan), bron_adres)
     adres = melding_in.gezin.adres
     uow.publish(
         MeldingOntvangen.maak(

@@ -209,10 +209,6 @@ class MeldingOut(BaseModel):
     ontvangen_op: str
     bespreken_uiterlijk: date = Field(description="The tafel discusses it by the end of this day")
     spoed: bool
-    gekoppeld_aan: UUID | None = Field(
-        default=None,
-        description="The open melding about the same gezin this one was linked to, if any",
-    )
 
 
 class MeldingDetail(MeldingOut):
@@ -222,6 +218,19 @@ class MeldingDetail(MeldingOut):
     melding: MeldingIn
 
 
+class MeldingInLijst(MeldingOut):
+    """A melding in the plein staff's list: with the link to an open melding of the same gezin.
+
+    Only staff see the link. A partner's answer never names it, nor differs because of it: the
+    linked melding may be another organisation's, and its id is the ``zaak_ref`` of that
+    organisation's case (issue 11)."""
+
+    gekoppeld_aan: UUID | None = Field(
+        default=None,
+        description="The open melding about the same gezin this one was linked to, if any",
+    )
+
+
 class MeldingenPagina(BaseModel):
-    items: list[MeldingOut]
+    items: list[MeldingInLijst]
     totaal: int

@@ -258,7 +258,7 @@ async def partnerzaak(
         uow.audit(actor, "partnerzaak.lezen", str(zaak_ref), client_address(request))
     regisseur = None
     if besluit.aanpak != "vrijwillig" and settings.toewijzing_url:
-        zaak = await service.diensten.haal_op(f"{settings.toewijzing_url}/api/v1/zaken/{zaak_ref}")
+        zaak = await service.diensten.haal_op("toewijzing", f"/api/v1/zaken/{zaak_ref}")
         if zaak and zaak.get("regisseur"):
             r = zaak["regisseur"]
             regisseur = RegisseurOut(
@@ -270,9 +270,7 @@ async def partnerzaak(
         if not settings.intake_url:
             raise Problem(503, "The gezin's details cannot be fetched now.")
         try:
-            melding = await service.diensten.haal(
-                f"{settings.intake_url}/api/v1/meldingen/{zaak_ref}"
-            )
+            melding = await service.diensten.haal("intake", f"/api/v1/meldingen/{zaak_ref}")
         except DienstFout as fout:
             raise Problem(
                 503, "The gezin's details cannot be fetched now.", headers={"Retry-After": "30"}

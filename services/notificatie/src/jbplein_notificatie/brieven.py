@@ -61,9 +61,7 @@ async def _gegevens(service: Service, settings: Settings, brief: Brief, besluit:
     if not settings.intake_url:
         raise BriefFout("JBPLEIN_INTAKE_URL is not set")
     try:
-        melding = await service.diensten.haal(
-            f"{settings.intake_url}/api/v1/meldingen/{brief.melding_id}"
-        )
+        melding = await service.diensten.haal("intake", f"/api/v1/meldingen/{brief.melding_id}")
     except DienstFout as fout:
         raise BriefFout(f"intake: {fout.reden}") from fout
     regisseur = None
@@ -71,9 +69,7 @@ async def _gegevens(service: Service, settings: Settings, brief: Brief, besluit:
         if not settings.toewijzing_url:
             raise BriefFout("JBPLEIN_TOEWIJZING_URL is not set")
         try:
-            zaak = await service.diensten.haal(
-                f"{settings.toewijzing_url}/api/v1/zaken/{brief.melding_id}"
-            )
+            zaak = await service.diensten.haal("toewijzing", f"/api/v1/zaken/{brief.melding_id}")
         except DienstFout as fout:
             raise BriefFout(f"toewijzing: {fout.reden}") from fout
         gegevens = zaak.get("regisseur")

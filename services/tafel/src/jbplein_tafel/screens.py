@@ -114,7 +114,11 @@ async def _melding_scherm(
             },
             status_code=404,
         )
-    details = await service.diensten.haal_op(d.melding.dataref) if d.melding.dataref else None
+    # From intake at its configured URL, never at the event's dataref (issue 11: a dataref
+    # pointing elsewhere received the tafel's credential).
+    details = await service.diensten.haal_op("intake", f"/api/v1/meldingen/{melding_id}")
+    if details is not None and not isinstance(details.get("melding"), dict):
+        details = None  # not a melding: show what the tafel has
     return render(
         request,
         "melding.html",
