@@ -10,6 +10,7 @@ Roles:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -105,6 +106,13 @@ def wachtwoord_hash(wachtwoord: str) -> str:
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
+@functools.cache
+def _schijn_hash() -> str:
+    """A hash of no one's password, with the parameters of every real one: checking a name
+    that does not exist costs exactly one scrypt, as checking one that does."""
+    return wachtwoord_hash(secrets.token_urlsafe(16))
+
+
 def wachtwoord_klopt(wachtwoord: str, opgeslagen: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = opgeslagen.split("$")
@@ -137,6 +145,7 @@ class Accounts:
     @classmethod
     def of(cls, organisaties: Iterable[Organisatie], accounts: Iterable[Account]) -> Accounts:
         result = cls()
+        _schijn_hash()  # made now, so that no login pays for making it
         for organisatie in organisaties:
             result.organisaties[organisatie.code] = organisatie
         for account in accounts:
@@ -171,7 +180,7 @@ class Accounts:
         account = self.accounts.get(account_id)
         if account is None or account.wachtwoord_scrypt is None:
             # Spend the same time as a real check, so a guess does not learn which ids exist.
-            wachtwoord_klopt(wachtwoord, wachtwoord_hash("-"))
+            wachtwoord_klopt(wachtwoord, _schijn_hash())
             return None
         if not wachtwoord_klopt(wachtwoord, account.wachtwoord_scrypt):
             return None

@@ -3,6 +3,8 @@
 Staff log in with their account and password (scrypt hash in the accounts file). The session is
 a signed cookie (HMAC-SHA256 with ``JBPLEIN_SESSION_SECRET``), HttpOnly and SameSite=Strict;
 with one secret for all services, one login serves the screens of every service on the host.
+The cookie is honoured only while its session is live in the shared register, so logging out
+ends it everywhere; attempts are limited across all services (see ``inloggen``).
 Forms carry a CSRF token bound to the session. The APIs never accept the cookie: they take a
 Bearer credential only.
 """
@@ -28,13 +30,21 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from jbplein_contracts.werkdagen import AMSTERDAM
 
 from .auth import Accounts, Actor, Rol
+from .inloggen import (
+    APPARAAT_COOKIE,
+    APPARAAT_MAX_AGE,
+    OPSLAG_RETRY_AFTER,
+    Inloggen,
+    OpslagWeg,
+    TeDruk,
+    TeVeel,
+    request_bron,
+)
 
 COOKIE = "jbplein_sessie"
 KIT_TEMPLATES = Path(__file__).parent / "templates"
 KIT_STATIC = Path(__file__).parent / "static"
 MAX_AGE = 8 * 3600
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 60
 
 
 class LoginRequired(Exception):
@@ -52,25 +62,35 @@ class Sessions:
         self._secret = secret
         self.secure = secure
         self.max_age = max_age
-        self._failures: dict[str, tuple[int, float]] = {}
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 
-    def issue(self, account_id: str) -> str:
-        payload = f"{account_id}|{int(time.time()) + self.max_age}|{secrets.token_hex(8)}"
-        return f"{payload}|{self._sign(payload)}"
+    def new(self, account_id: str) -> tuple[str, str]:
+        """A new session: (cookie value, session key for the register)."""
+        key = secrets.token_hex(16)
+        payload = f"{account_id}|{int(time.time()) + self.max_age}|{key}"
+        return f"{payload}|{self._sign(payload)}", key
 
-    def read(self, value: str | None) -> str | None:
+    def issue(self, account_id: str) -> str:
+        return self.new(account_id)[0]
+
+    def read_session(self, value: str | None) -> tuple[str, str] | None:
+        """(account id, session key) of a validly signed, unexpired cookie. Whether the session
+        is still live is the register's to say (``Inloggen.sessie_geldig``)."""
         if not value or value.count("|") != 3:
             return None
         payload, signature = value.rsplit("|", 1)
         if not hmac.compare_digest(signature, self._sign(payload)):
             return None
-        account_id, expires, _nonce = payload.split("|")
+        account_id, expires, key = payload.split("|")
         if not expires.isdigit() or int(expires) < time.time():
             return None
-        return account_id
+        return account_id, key
+
+    def read(self, value: str | None) -> str | None:
+        session = self.read_session(value)
+        return session[0] if session else None
 
     def csrf(self, session_value: str) -> str:
         return self._sign(f"csrf|{session_value}")
@@ -79,19 +99,6 @@ class Sessions:
         return bool(
             session_value and token and hmac.compare_digest(self.csrf(session_value), token)
         )
-
-    def locked(self, account_id: str) -> bool:
-        count, since = self._failures.get(account_id, (0, 0.0))
-        return count >= MAX_FAILURES and time.monotonic() - since < LOCKOUT_SECONDS
-
-    def failed(self, account_id: str) -> None:
-        count, since = self._failures.get(account_id, (0, time.monotonic()))
-        if time.monotonic() - since >= LOCKOUT_SECONDS:
-            count, since = 0, time.monotonic()
-        self._failures[account_id] = (count + 1, since)
-
-    def succeeded(self, account_id: str) -> None:
-        self._failures.pop(account_id, None)
 
 
 WEEKDAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -126,13 +133,20 @@ def screen_actor(request: Request) -> Actor | None:
     return accounts.actor(accounts.accounts[account_id])
 
 
+async def _session_live(request: Request) -> bool:
+    sessions: Sessions = request.app.state.sessions
+    inloggen: Inloggen = request.app.state.inloggen
+    session = sessions.read_session(request.cookies.get(COOKIE))
+    return session is not None and await inloggen.sessie_geldig(session[1], session[0])
+
+
 def requires_screen(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
     """A dependency for a screen: the logged-in staff member holding one of ``rollen``;
     otherwise a redirect to the login page."""
 
     async def dependency(request: Request) -> Actor:
         actor = screen_actor(request)
-        if actor is None:
+        if actor is None or not await _session_live(request):
             raise LoginRequired(request.url.path)
         if rollen and not actor.heeft(*rollen):
             raise Forbidden
@@ -174,9 +188,12 @@ def _safe_return(path: str | None) -> str:
     return path
 
 
-def install(app: FastAPI, templates: Jinja2Templates, sessions: Sessions, home: str) -> None:
+def install(
+    app: FastAPI, templates: Jinja2Templates, sessions: Sessions, home: str, inloggen: Inloggen
+) -> None:
     """Add login, logout, the static files and the redirect-to-login handling to ``app``."""
     app.state.sessions = sessions
+    app.state.inloggen = inloggen
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(KIT_STATIC)), name="static")
     router = APIRouter(include_in_schema=False)
@@ -195,33 +212,72 @@ def install(app: FastAPI, templates: Jinja2Templates, sessions: Sessions, home: 
         terug: Annotated[str, Form(max_length=500)] = "/",
     ) -> Response:
         accounts: Accounts = request.app.state.accounts
-        actor = None if sessions.locked(gebruiker) else accounts.by_password(gebruiker, wachtwoord)
-        if actor is None or not actor.is_staf:
-            sessions.failed(gebruiker)
+
+        def refused(fout: str, status: int, retry_after: int | None = None) -> Response:
             return templates.TemplateResponse(
                 request,
                 "inloggen.html",
-                {
-                    "terug": _safe_return(terug),
-                    "fout": "Onbekende gebruiker of onjuist wachtwoord.",
-                },
-                status_code=401,
+                {"terug": _safe_return(terug), "fout": fout},
+                status_code=status,
+                headers={"Retry-After": str(retry_after)} if retry_after else None,
             )
-        sessions.succeeded(gebruiker)
+
+        apparaat = inloggen.apparaten.lees(request.cookies.get(APPARAAT_COOKIE), gebruiker)
+        session: str | None = None
+        try:
+            actor = await inloggen.probeer(
+                accounts.by_password,
+                gebruiker,
+                wachtwoord,
+                request_bron(request, inloggen.proxies),
+                apparaat,
+            )
+            if actor is not None and actor.is_staf:
+                session, key = sessions.new(actor.id)
+                await inloggen.sessie_open(key, actor.id)
+        except TeVeel as exc:
+            minuten = max(1, -(-exc.retry_after // 60))
+            return refused(
+                f"Te veel inlogpogingen. Probeer het over {minuten} "
+                f"{'minuut' if minuten == 1 else 'minuten'} opnieuw.",
+                429,
+                exc.retry_after,
+            )
+        except (OpslagWeg, TeDruk):
+            return refused(
+                "Inloggen kan op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
+                503,
+                OPSLAG_RETRY_AFTER,
+            )
+        if actor is None or session is None:
+            return refused("Onbekende gebruiker of onjuist wachtwoord.", 401)
         response = RedirectResponse(_safe_return(terug), status_code=303)
         response.set_cookie(
             COOKIE,
-            sessions.issue(actor.id),
+            session,
             max_age=sessions.max_age,
             httponly=True,
             samesite="strict",
             secure=sessions.secure,
             path="/",
         )
+        if apparaat is None:
+            response.set_cookie(
+                APPARAAT_COOKIE,
+                inloggen.apparaten.issue(actor.id),
+                max_age=APPARAAT_MAX_AGE,
+                httponly=True,
+                samesite="strict",
+                secure=sessions.secure,
+                path="/inloggen",
+            )
         return response
 
     @router.post("/uitloggen")
-    async def logout(_: Annotated[None, Depends(verify_csrf)]) -> Response:
+    async def logout(request: Request, _: Annotated[None, Depends(verify_csrf)]) -> Response:
+        session = sessions.read_session(request.cookies.get(COOKIE))
+        if session is not None:
+            await inloggen.sessie_sluit(session[1])
         response = RedirectResponse("/inloggen", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -235,6 +291,20 @@ def install(app: FastAPI, templates: Jinja2Templates, sessions: Sessions, home: 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/inloggen?terug={quote(exc.path)}", status_code=303)
+
+    @app.exception_handler(OpslagWeg)
+    async def _opslag_weg(request: Request, exc: OpslagWeg) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "fout.html",
+            {
+                "titel": "Tijdelijk niet beschikbaar",
+                "tekst": "Uw sessie kan nu niet worden gecontroleerd. "
+                "Probeer het over enkele ogenblikken opnieuw.",
+            },
+            status_code=503,
+            headers={"Retry-After": str(OPSLAG_RETRY_AFTER)},
+        )
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

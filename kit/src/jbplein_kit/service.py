@@ -30,6 +30,7 @@ from .dienst import Diensten
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
 from .inbox import already_processed, record
+from .inloggen import Inloggen, request_bron
 from .messaging import Messaging, Subscription
 from .migrations import upgrade
 from .outbox import OutboxMessage, OutboxRelay
@@ -93,6 +94,16 @@ class Service:
         self.gemeenten = load_gemeenten(settings.gemeenten_file)
         self.kalender = werkdagen.kalender(settings.gesloten_dagen, settings.open_dagen)
         self.diensten = Diensten(settings)
+        secret = settings.session_secret
+        self.session_secret = (
+            secret.get_secret_value().encode() if secret else secrets.token_bytes(32)
+        )
+        self.inloggen = Inloggen(
+            settings,
+            self.session_secret,
+            lambda: self.messaging.jetstream,
+            session_max_age=screens.MAX_AGE,
+        )
         self.started = False
         self._on_start: list[Callable[[Service], Awaitable[None]]] = []
         self._on_stop: list[Callable[[Service], Awaitable[None]]] = []
@@ -260,6 +271,7 @@ class Service:
         for hook in self._on_start:
             await hook(self)
         await self.messaging.start()
+        await self.inloggen.start()
         self.relay.start()
         self.relay.notify()
         for werker in self.werkers:
@@ -282,6 +294,7 @@ class Service:
             self._clock_watch = None
         await self.relay.stop()
         await self.messaging.stop()
+        self.inloggen.close()
         await self.diensten.close()
         await self.engine.dispose()
         self.telemetry.shutdown()
@@ -335,15 +348,14 @@ class Service:
         problems.install(app)
         openapi.install(app)
         app.add_middleware(ApiRequestGuard, max_body_bytes=self.settings.max_body_bytes)
-        secret = self.settings.session_secret
         screens.install(
             app,
             screens.make_templates(templates, {"links": self.settings.links()}),
             screens.Sessions(
-                secret.get_secret_value().encode() if secret else secrets.token_bytes(32),
-                secure=self.settings.base_url().startswith("https://"),
+                self.session_secret, secure=self.settings.base_url().startswith("https://")
             ),
             home,
+            self.inloggen,
         )
 
         @app.get("/healthz", include_in_schema=False)
@@ -374,7 +386,12 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """Where a request comes from: the peer, or behind a configured proxy the address it
+    forwarded (``JBPLEIN_VERTROUWDE_PROXIES``); never a header from anyone else."""
+    if request.client is None:
+        return None
+    service: Service = request.app.state.service
+    return request_bron(request, service.inloggen.proxies)
 
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings, name: str) -> None:
@@ -391,5 +408,8 @@ def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings, name: s
         log_config=None,
         access_log=False,
         lifespan="on",
+        # The kit reads X-Forwarded-For itself, and only from configured proxies: uvicorn's
+        # default would believe it from any connection from 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Omgeving = Literal["ontwikkeling", "test", "productie"]
@@ -70,6 +70,19 @@ class ServiceSettings(BaseSettings):
     dienst_token: SecretStr | None = Field(
         default=None, description="This service's own Bearer credential for other services."
     )
+    # staff login (see jbplein_kit.inloggen)
+    vertrouwde_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Proxies whose X-Forwarded-For is believed (addresses or networks); "
+        "from anyone else the header is ignored.",
+    )
+    inlog_venster_seconden: float = Field(default=900.0, ge=10)
+    inlog_max_per_bron: int = Field(default=20, ge=1)
+    inlog_max_per_paar: int = Field(default=5, ge=1)
+    inlog_max_per_account: int = Field(default=10, ge=1)
+    inlog_max_per_apparaat: int = Field(default=5, ge=1)
+    inlog_hash_threads: int = Field(default=2, ge=1, le=16)
+    inlog_hash_wachtrij: int = Field(default=16, ge=0)
     intake_url: str | None = None
     tafel_url: str | None = None
     toewijzing_url: str | None = None

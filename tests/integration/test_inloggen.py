@@ -1,0 +1,246 @@
+"""Login: the password hash runs off the event loop, attempts are limited per source address
+and per account across every service's processes, nobody can lock a colleague out, and logging
+out ends the session on the server. Two services (intake and tafel) on one real nats-server,
+each with its own database."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from jbplein_intake.app import create_app as create_intake
+from jbplein_intake.settings import Settings as IntakeSettings
+from jbplein_kit.screens import COOKIE
+from jbplein_kit.service import Service
+from jbplein_runner.nats_server import NatsServer
+from jbplein_tafel.app import create_app as create_tafel
+from jbplein_tafel.settings import Settings as TafelSettings
+
+from ..conftest import eventually, fast_settings, running
+
+SECRET = "een-sessiegeheim-van-minstens-32-tekens-lang"
+
+
+class Diensten:
+    """Intake and tafel, started, with a client per (service, source address)."""
+
+    def __init__(self, intake: FastAPI, tafel: FastAPI, stack: AsyncExitStack) -> None:
+        self.apps = {"intake": intake, "tafel": tafel}
+        self._stack = stack
+
+    async def client(self, dienst: str, bron: str = "10.0.0.1") -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.apps[dienst], client=(bron, 51234))
+        return await self._stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://test")
+        )
+
+
+@pytest.fixture
+async def diensten(
+    nats_server: NatsServer,
+    database_factory: Callable[[str], Awaitable[str]],
+    tmp_path: Path,
+    accounts_file: Path,
+) -> AsyncIterator[Diensten]:
+    common: dict[str, Any] = {
+        "nats_url": nats_server.url,
+        "accounts_file": accounts_file,
+        "session_secret": SECRET,
+    }
+    intake = create_intake(
+        fast_settings(
+            IntakeSettings,
+            database_url=await database_factory("intake"),
+            data_dir=tmp_path / "intake",
+            **common,
+        )
+    )
+    tafel = create_tafel(
+        fast_settings(
+            TafelSettings,
+            database_url=await database_factory("tafel"),
+            data_dir=tmp_path / "tafel",
+            **common,
+        )
+    )
+    async with AsyncExitStack() as stack:
+        for app in (intake, tafel):
+            service: Service = app.state.service
+            await stack.enter_async_context(running(service))
+        yield Diensten(intake, tafel, stack)
+
+
+async def inloggen(client: httpx.AsyncClient, gebruiker: str, wachtwoord: str) -> httpx.Response:
+    return await client.post(
+        "/inloggen", data={"gebruiker": gebruiker, "wachtwoord": wachtwoord, "terug": "/"}
+    )
+
+
+def te_veel(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert int(response.headers["retry-after"]) > 0
+    assert "Te veel inlogpogingen" in response.text
+
+
+async def test_healthz_answers_while_password_hashes_are_in_flight(
+    diensten: Diensten, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 logins with unknown names pushed /healthz from 40 ms to 2.5 s: scrypt ran on the
+    event loop. Each hash here waits on a gate; /healthz must answer while they wait, and no
+    hash may run on the loop's thread."""
+    real_scrypt = hashlib.scrypt
+    loop_thread = threading.get_ident()
+    gate = threading.Event()
+    threads: list[int] = []
+    in_flight = 0
+    lock = threading.Lock()
+
+    def gated_scrypt(*args: Any, **kwargs: Any) -> bytes:
+        nonlocal in_flight
+        with lock:
+            threads.append(threading.get_ident())
+            in_flight += 1
+        try:
+            gate.wait(timeout=3)
+            return real_scrypt(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    monkeypatch.setattr(hashlib, "scrypt", gated_scrypt)
+    client = await diensten.client("tafel", "127.0.0.1")
+    logins = [asyncio.create_task(inloggen(client, f"onbekend-{i}", "geraden")) for i in range(4)]
+
+    async def hashing() -> bool:
+        return bool(threads)
+
+    await eventually(hashing)
+    health = await client.get("/healthz")
+    hashes_waiting = in_flight
+    gate.set()
+    answers = await asyncio.gather(*logins)
+
+    assert health.status_code == 200
+    assert hashes_waiting >= 1, "/healthz answered only after the hashes were done"
+    assert loop_thread not in threads, "scrypt ran on the event loop's thread"
+    assert [a.status_code for a in answers] == [401] * 4
+
+
+async def test_attempts_per_account_and_source_are_limited_across_services(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    intake = await diensten.client("intake", "10.0.0.1")
+    tafel = await diensten.client("tafel", "10.0.0.1")
+    for _ in range(5):
+        assert (await inloggen(intake, "ondersteuner", "geraden")).status_code == 401
+    # The sixth attempt, at another service's process, is refused before any hash: even the
+    # right password does not get in from here until the window has passed.
+    te_veel(await inloggen(tafel, "ondersteuner", passwords["ondersteuner"]))
+    te_veel(await inloggen(intake, "ondersteuner", "geraden"))
+
+    # The colleague at her own desk is not locked out.
+    colleague = await diensten.client("tafel", "10.0.0.2")
+    response = await inloggen(colleague, "ondersteuner", passwords["ondersteuner"])
+    assert response.status_code == 303, response.text
+
+
+async def test_attempts_per_source_are_limited_whatever_the_names_and_headers(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """An attacker tries many names from one address, alternating services and sending a new
+    X-Forwarded-For each time (no proxy is configured, so the header is not believed)."""
+    clients = [await diensten.client(d, "10.0.0.9") for d in ("intake", "tafel")]
+    for i in range(20):
+        response = await clients[i % 2].post(
+            "/inloggen",
+            data={"gebruiker": f"naam-{i}", "wachtwoord": "geraden"},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        )
+        assert response.status_code == 401, (i, response.text)
+    te_veel(await inloggen(clients[0], "voorzitter", passwords["voorzitter"]))
+
+    elsewhere = await diensten.client("intake", "10.0.0.10")
+    assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303
+
+
+async def test_an_attack_on_an_account_does_not_lock_out_its_owner(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """Guesses at one account from many addresses slow down every unknown browser for that
+    account; the owner's browser, which logged in before, still gets in."""
+    owner = await diensten.client("intake", "10.1.0.1")
+    assert (await inloggen(owner, "voorzitter", passwords["voorzitter"])).status_code == 303
+    for bron in range(5):
+        for dienst in ("intake", "tafel"):
+            attacker = await diensten.client(dienst, f"198.51.100.{bron}")
+            assert (await inloggen(attacker, "voorzitter", "geraden")).status_code == 401
+    stranger = await diensten.client("tafel", "198.51.100.200")
+    te_veel(await inloggen(stranger, "voorzitter", passwords["voorzitter"]))
+
+    # The owner's browser at the other service: cookies are per host, so it carries the
+    # device cookie that intake gave it.
+    owner_at_tafel = await diensten.client("tafel", "10.1.0.1")
+    owner_at_tafel.cookies = owner.cookies
+    response = await inloggen(owner_at_tafel, "voorzitter", passwords["voorzitter"])
+    assert response.status_code == 303, response.text
+
+
+async def test_logout_ends_the_session_at_every_service(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    intake = await diensten.client("intake")
+    assert (await inloggen(intake, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    old = intake.cookies[COOKIE]
+    page = await intake.get("/meldingen")
+    assert page.status_code == 200
+    tafel = await diensten.client("tafel")
+    tafel.cookies.set(COOKIE, old)
+    assert (await tafel.get("/agenda")).status_code == 200
+
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    out = await intake.post("/uitloggen", data={"csrf": match.group(1)})
+    assert out.status_code == 303
+
+    for dienst, path in (("intake", "/meldingen"), ("tafel", "/agenda")):
+        replay = await diensten.client(dienst, "10.0.0.3")
+        replay.cookies.set(COOKIE, old)
+        response = await replay.get(path)
+        assert response.status_code == 303, (dienst, response.status_code)
+        assert response.headers["location"].startswith("/inloggen")
+
+
+async def test_login_is_refused_while_the_shared_store_is_unreachable(
+    diensten: Diensten, passwords: dict[str, str], nats_server: NatsServer
+) -> None:
+    """Without the shared counters a login could be one of unlimited guesses: refuse it."""
+    client = await diensten.client("tafel")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    nats_server.stop()
+    try:
+        response = await inloggen(client, "ondersteuner", passwords["ondersteuner"])
+        assert response.status_code == 503, response.text
+        assert int(response.headers["retry-after"]) > 0
+        assert "Inloggen kan op dit moment niet" in response.text
+        # A session that cannot be checked is not shown either (it may have been ended).
+        screen = await client.get("/agenda")
+        assert screen.status_code == 503
+    finally:
+        nats_server.start()
+    # Back: the session was not forgotten.
+    assert (await eventually(lambda: _status(client, "/agenda", 200))) == 200
+
+
+async def _status(client: httpx.AsyncClient, path: str, wanted: int) -> int | None:
+    status = (await client.get(path)).status_code
+    return status if status == wanted else None

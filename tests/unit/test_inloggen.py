@@ -1,0 +1,130 @@
+"""Login's pure parts: what a guess costs, whose X-Forwarded-For is believed, the device
+cookie, and the bounded hash pool."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from jbplein_kit.auth import Account, Accounts, Organisatie, OrganisatieSoort, Rol, wachtwoord_hash
+from jbplein_kit.inloggen import Apparaten, Hasher, TeDruk, bron_adres
+
+PROXY = (ipaddress.ip_network("10.8.0.0/24"), ipaddress.ip_network("fd00::/64"))
+
+
+def accounts() -> Accounts:
+    return Accounts.of(
+        [Organisatie(code="jbplein", naam="JB-plein", soort=OrganisatieSoort.PLEIN)],
+        [
+            Account(
+                id="ondersteuner",
+                organisatie="jbplein",
+                rollen=(Rol.ONDERSTEUNER,),
+                wachtwoord_scrypt=wachtwoord_hash("geheim"),
+            ),
+            Account(
+                id="partner-zonder-wachtwoord",
+                organisatie="jbplein",
+                rollen=(Rol.PARTNER,),
+                token_sha256="0" * 64,
+            ),
+        ],
+    )
+
+
+def test_an_unknown_name_costs_one_scrypt_with_the_parameters_of_a_known_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: an unknown name hashed a fresh dummy and then checked it, two scrypts against
+    one: a timing oracle for which names exist."""
+    known = accounts()
+    real = hashlib.scrypt
+    calls: list[tuple[int, int, int]] = []
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        calls.append((kwargs["n"], kwargs["r"], kwargs["p"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    cost = {}
+    for name in ("ondersteuner", "niemand", "partner-zonder-wachtwoord"):
+        calls.clear()
+        assert known.by_password(name, "geraden") is None
+        cost[name] = list(calls)
+    assert cost["niemand"] == cost["ondersteuner"] == cost["partner-zonder-wachtwoord"]
+    assert len(cost["ondersteuner"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "expected"),
+    [
+        # Not from a proxy: the header is the client's own word and is ignored.
+        ("203.0.113.7", ["198.51.100.1"], "203.0.113.7"),
+        ("127.0.0.1", ["198.51.100.1"], "127.0.0.1"),
+        # From the proxy: the address the proxy saw (the rightmost), not what the client wrote.
+        ("10.8.0.2", ["198.51.100.1, 203.0.113.7"], "203.0.113.7"),
+        ("10.8.0.2", ["198.51.100.1", "203.0.113.7"], "203.0.113.7"),
+        # Through two proxies of ours: skip both.
+        ("10.8.0.2", ["6.6.6.6, 203.0.113.7, 10.8.0.3"], "203.0.113.7"),
+        ("fd00::2", ["2001:db8::5"], "2001:db8::5"),
+        # From the proxy without a header: the proxy itself.
+        ("10.8.0.2", [], "10.8.0.2"),
+        (None, [], "onbekend"),
+    ],
+)
+def test_x_forwarded_for_is_believed_only_from_configured_proxies(
+    peer: str | None, header: list[str], expected: str
+) -> None:
+    assert bron_adres(peer, header, PROXY) == expected
+
+
+def test_without_configured_proxies_no_header_is_believed() -> None:
+    assert bron_adres("10.8.0.2", ["203.0.113.7"], ()) == "10.8.0.2"
+
+
+def test_a_device_cookie_knows_one_account_and_cannot_be_forged() -> None:
+    apparaten = Apparaten(b"s" * 32)
+    cookie = apparaten.issue("voorzitter")
+    assert apparaten.lees(cookie, "voorzitter") is not None
+    assert apparaten.lees(cookie, "ondersteuner") is None, "another account's device cookie"
+    _account, device, expires, signature = cookie.split("|")
+    assert apparaten.lees(f"ondersteuner|{device}|{expires}|{signature}", "ondersteuner") is None
+    assert Apparaten(b"t" * 32).lees(cookie, "voorzitter") is None, "another host's secret"
+    assert apparaten.lees("voorzitter|x|1", "voorzitter") is None
+
+
+def test_an_expired_device_cookie_is_not_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    apparaten = Apparaten(b"s" * 32)
+    cookie = apparaten.issue("voorzitter")
+    later = time.time() + 200 * 24 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert apparaten.lees(cookie, "voorzitter") is None
+
+
+async def test_the_hash_pool_runs_off_the_loop_and_refuses_beyond_its_queue() -> None:
+    hasher = Hasher(threads=1, wachtrij=1)
+    gate = threading.Event()
+    threads: list[int] = []
+
+    def slow() -> int:
+        threads.append(threading.get_ident())
+        gate.wait(timeout=10)
+        return 1
+
+    try:
+        running = [asyncio.create_task(hasher.run(slow)) for _ in range(2)]
+        await asyncio.sleep(0)
+        with pytest.raises(TeDruk):
+            await hasher.run(slow)
+        gate.set()
+        assert await asyncio.gather(*running) == [1, 1]
+        assert threading.get_ident() not in threads
+        assert await hasher.run(slow) == 1, "room again once the queue drained"
+    finally:
+        hasher.close()
