@@ -253,8 +253,15 @@ async def _regisseurs(uow: UnitOfWork, rows: list[Toewijzing]) -> dict[str, Jeug
     }
 
 
-async def _zaak(uow: UnitOfWork, zaak_ref: UUID, actor: Actor) -> Toewijzing:
-    t = await uow.session.scalar(select(Toewijzing).where(Toewijzing.melding_id == zaak_ref))
+async def _zaak(
+    uow: UnitOfWork, zaak_ref: UUID, actor: Actor, *, wijzigen: bool = False
+) -> Toewijzing:
+    """The case ``actor`` may see. ``wijzigen``: for a use case that checks and then changes
+    it, read under the case lock (see :func:`zaken.zaak_om_te_wijzigen`)."""
+    if wijzigen:
+        t = await zaken.zaak_om_te_wijzigen(uow, zaak_ref)
+    else:
+        t = await uow.session.scalar(select(Toewijzing).where(Toewijzing.melding_id == zaak_ref))
     if t is None or not mag_lezen(actor, t):
         raise GEEN_ZAAK
     return t
@@ -341,7 +348,7 @@ async def contact_registreren(
     if not is_jbrr(actor):
         raise Problem(403, "Only JBRR registers the casusregisseur's contact.")
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         if t.status == AFGESLOTEN:
             raise Problem(409, "This case is closed.")
         if t.contact_op is not None:
@@ -388,7 +395,9 @@ async def raadsonderzoek_gestart(
     if actor.soort is not OrganisatieSoort.RVDK:
         raise Problem(403, "Only the Raad voor de Kinderbescherming registers its start.")
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)  # 404 unless it is this Raad's investigation
+        t = await _zaak(
+            uow, zaak_ref, actor, wijzigen=True
+        )  # 404 unless it is this Raad's investigation
         if t.raadsonderzoek_gestart_op is not None:
             raise Problem(409, "The start of this investigation is registered already.")
         assert t.raadsonderzoek_start_uiterlijk is not None
@@ -436,7 +445,7 @@ async def herverdelen(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         await zaken.herverdeel(
             uow, t, invoer.reden, invoer.jeugdbeschermer, invoer.toelichting, actor.id
         )
@@ -461,7 +470,7 @@ async def evalueren(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         if t.status == AFGESLOTEN:
             raise Problem(409, "This case is closed.")
         if t.evaluatie_op is None:
@@ -491,7 +500,7 @@ async def afsluiten(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         await zaken.sluit_zaak(uow, t, Afsluitreden(invoer.reden), actor.id)
         uow.audit(actor, "zaak.afsluiten", str(t.melding_id), client_address(request))
         return await _zaak_antwoord(uow, t)

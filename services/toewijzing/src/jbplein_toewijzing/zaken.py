@@ -1,6 +1,9 @@
 """Cases: the database side of assignment, the waiting list, reassignment, the promises and
-closing. Every change that moves caseloads holds one lock (``toewijzing``), so two of them never
-interleave and no jeugdbeschermer is ever given more gezinnen than their maximum."""
+closing. Every change of a case holds one lock (``toewijzing``), taken before the case is read:
+two changes never interleave, a check (closed? contact registered already?) holds until the
+change commits, and no jeugdbeschermer is ever given more gezinnen than their maximum. One lock
+rather than one per case: a change of one case can move the waiting list (other cases), a
+single lock cannot deadlock, and the plein's volume (tens of changes a day) never queues on it."""
 
 from __future__ import annotations
 
@@ -68,6 +71,21 @@ TIMER_SOORTEN = (
 
 def timer_sleutel(soort: TermijnSoort, toewijzing_id: UUID) -> str:
     return f"{soort.value}-{toewijzing_id}"
+
+
+# --- the case a use case changes ------------------------------------------------------------
+
+
+async def zaak_om_te_wijzigen(uow: UnitOfWork, zaak_ref: UUID) -> Toewijzing | None:
+    """The case of ``zaak_ref`` for a use case that checks it and then changes it. The lock
+    comes first and the case is read after it, fresh from the database (not the session's
+    copy): two requests at once then see each other's outcome instead of both passing."""
+    await uow.lock(LOCK)
+    return await uow.session.scalar(
+        select(Toewijzing)
+        .where(Toewijzing.melding_id == zaak_ref)
+        .execution_options(populate_existing=True)
+    )
 
 
 # --- reading the state the chooser needs ---------------------------------------------------
@@ -371,10 +389,11 @@ async def besluit_gecorrigeerd(
 
 
 async def sluit_zaak(uow: UnitOfWork, t: Toewijzing, reden: Afsluitreden, door: str) -> None:
-    """Close the case: its timers stop, and the room it frees goes to the waiting list."""
+    """Close the case: its timers stop, and the room it frees goes to the waiting list.
+    The caller read ``t`` under the lock (:func:`zaak_om_te_wijzigen`)."""
+    await uow.lock(LOCK)
     if t.status == AFGESLOTEN:
         raise Problem(409, "This case is already closed.")
-    await uow.lock(LOCK)
     t.status = AFGESLOTEN
     t.afsluitreden = reden.value
     t.afgesloten_op = uow.now
@@ -412,9 +431,9 @@ async def herverdeel(
     """Give the gezin another casusregisseur: every active case of the gezin with the current
     one moves (one family, one director). ``naar`` names the new one, or the rules choose.
     Returns the new casusregisseur's code."""
+    await uow.lock(LOCK)
     if t.status != ACTIEF or t.jeugdbeschermer is None:
         raise Problem(409, "Only a case with a casusregisseur can be reassigned.")
-    await uow.lock(LOCK)
     vorige = t.jeugdbeschermer
     alle = await kandidaten(uow)
     per_code = {k.code: k for k in alle}
