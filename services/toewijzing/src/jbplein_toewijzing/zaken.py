@@ -82,9 +82,8 @@ async def zaak_om_te_wijzigen(uow: UnitOfWork, zaak_ref: UUID) -> Toewijzing | N
     copy): two requests at once then see each other's outcome instead of both passing."""
     await uow.lock(LOCK)
     return await uow.session.scalar(
-        select(Toewijzing)
-        .where(Toewijzing.melding_id == zaak_ref)
-        .execution_options(populate_existing=True)
+        select(Toewijzing).where(Toewijzing.melding_id == zaak_ref),
+        execution_options={"populate_existing": True},
     )
 
 
