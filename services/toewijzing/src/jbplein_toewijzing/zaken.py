@@ -81,10 +81,11 @@ async def zaak_om_te_wijzigen(uow: UnitOfWork, zaak_ref: UUID) -> Toewijzing | N
     comes first and the case is read after it, fresh from the database (not the session's
     copy): two requests at once then see each other's outcome instead of both passing."""
     await uow.lock(LOCK)
-    return await uow.session.scalar(
+    t: Toewijzing | None = await uow.session.scalar(
         select(Toewijzing).where(Toewijzing.melding_id == zaak_ref),
         execution_options={"populate_existing": True},
     )
+    return t
 
 
 # --- reading the state the chooser needs ---------------------------------------------------
