@@ -42,6 +42,7 @@ from .models import (
     Historie,
     Jeugdbeschermer,
     Toewijzing,
+    ZaakMelding,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["toewijzing"])
@@ -110,7 +111,14 @@ class HistorieOut(BaseModel):
 
 
 class ZaakOut(BaseModel):
-    zaak_ref: UUID = Field(description="The pseudonymous case reference (the melding's id).")
+    zaak_ref: UUID = Field(
+        description="The pseudonymous case reference (the id of the melding that opened it)."
+    )
+    meldingen: list[UUID] = Field(
+        default_factory=list,
+        description="Later meldingen about the gezin that joined this case (one gezin, one "
+        "case); the case is found by their ids too. On the case itself, not in lists.",
+    )
     toewijzing_id: UUID
     besluit_id: UUID
     besluit_versie: int
@@ -187,9 +195,11 @@ def zaak_out(
     regisseur: Jeugdbeschermer | None,
     vandaag: date,
     historie: list[Historie] | None = None,
+    meldingen: list[UUID] | None = None,
 ) -> ZaakOut:
     return ZaakOut(
         zaak_ref=t.melding_id,
+        meldingen=meldingen or [],
         toewijzing_id=t.id,
         besluit_id=t.besluit_id,
         besluit_versie=t.besluit_versie,
@@ -261,7 +271,7 @@ async def _zaak(
     if wijzigen:
         t = await zaken.zaak_om_te_wijzigen(uow, zaak_ref)
     else:
-        t = await uow.session.scalar(select(Toewijzing).where(Toewijzing.melding_id == zaak_ref))
+        t = await zaken.zaak_van(uow, zaak_ref)
     if t is None or not mag_lezen(actor, t):
         raise GEEN_ZAAK
     return t
@@ -276,7 +286,8 @@ async def _zaak_antwoord(uow: UnitOfWork, t: Toewijzing) -> ZaakOut:
             select(Historie).where(Historie.toewijzing_id == t.id).order_by(Historie.id)
         )
     ).all()
-    return zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie))
+    meldingen = [z.melding_id for z in await zaken.gekoppelde_meldingen(uow, t)]
+    return zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie), meldingen)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -311,7 +322,12 @@ async def zaken_lezen(
         if status is not None:
             query = query.where(Toewijzing.status == status)
         if zaak_ref is not None:
-            query = query.where(Toewijzing.melding_id == zaak_ref)
+            query = query.where(
+                (Toewijzing.melding_id == zaak_ref)
+                | Toewijzing.id.in_(
+                    select(ZaakMelding.toewijzing_id).where(ZaakMelding.melding_id == zaak_ref)
+                )
+            )
         if gemeente is not None:
             query = query.where(Toewijzing.gemeente == gemeente)
         rows = [t for t in (await uow.session.scalars(query)).all() if mag_lezen(actor, t)]

@@ -75,10 +75,16 @@ def register(service: Service) -> None:
         data = event.data
         bestaand = await zaken.zaak_om_te_wijzigen(uow, data.melding_id)
         if bestaand is not None:
-            if data.versie > bestaand.besluit_versie:
+            if data.versie > bestaand.besluit_versie or bestaand.melding_id != data.melding_id:
                 await zaken.besluit_gecorrigeerd(service, uow, bestaand, data)
             return
-        if data.aanpak.vraagt_regisseur:
+        if not data.aanpak.vraagt_regisseur:
+            return
+        # One gezin, one case: a gezin whose case is still open gets no second one.
+        open_ = await zaken.open_zaak_van_gezin(uow, data.gezin_ref)
+        if open_ is not None:
+            await zaken.koppel(service, uow, open_, data)
+        else:
             await zaken.open_zaak(service, uow, data)
 
     @service.on_timer(TermijnSoort.CONTACT.value)
