@@ -236,7 +236,7 @@ async def test_vrijwillig_needs_no_casusregisseur(
     assert await zaak(client, tokens["ondersteuner"], vrijwillig.data.melding_id) is None
 
 
-async def test_a_second_melding_about_the_same_gezin_keeps_its_casusregisseur(
+async def test_a_second_melding_about_the_same_gezin_joins_its_open_case(
     client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     gezin = uuid4()
@@ -250,18 +250,69 @@ async def test_a_second_melding_about_the_same_gezin_keeps_its_casusregisseur(
     clock.advance(timedelta(days=20))
     second = besluit(clock.now(), gezin=gezin, wijk="Noord", taakaccent=Taakaccent.STRAF)
     await bus.publish(second)
-    tweede = await eventually(
-        lambda: met_status(client, tokens["ondersteuner"], second.data.melding_id, "actief")
-    )
-    assert tweede["jeugdbeschermer"] == "zuid-civiel"
-    assert tweede["continuiteit"] is True
     [_, event] = await eventually(
         lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 2)
     )
-    assert event.data.continuiteit
+    # One gezin, one case: the second besluit hears its casusregisseur, and no case is opened.
+    assert (event.data.melding_id, event.data.besluit_id) == (
+        second.data.melding_id,
+        second.data.besluit_id,
+    )
+    assert event.data.continuiteit and event.data.jeugdbeschermer_ref == "zuid-civiel"
+    assert str(event.data.toewijzing_id) == eerste["toewijzing_id"]
+    tweede = await zaak(client, tokens["ondersteuner"], second.data.melding_id)
+    assert tweede is not None
+    assert tweede["zaak_ref"] == str(first.data.melding_id)
+    assert tweede["meldingen"] == [str(second.data.melding_id)]
+    assert tweede["taakaccent"] == "straf"
+    assert [h["gebeurtenis"] for h in tweede["historie"]][-1] == "melding_gekoppeld"
+    alle = (await client.get("/api/v1/zaken", headers=bearer(tokens["ondersteuner"]))).json()
+    assert len(alle) == 1
     # One gezin counts once in the caseload.
     jbs = (await client.get("/api/v1/jeugdbeschermers", headers=bearer(tokens["jbrr-api"]))).json()
     assert {j["code"]: j["caseload"] for j in jbs}["zuid-civiel"] == 1
+
+
+async def test_a_later_raadsonderzoek_joins_the_gezins_drang_case_and_all_close_together(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    gezin = uuid4()
+    drang = besluit(clock.now(), gezin=gezin)
+    await bus.publish(drang)
+    await eventually(
+        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "actief")
+    )
+    onderzoek = besluit(
+        clock.now(), gezin=gezin, aanpak=Aanpak.RAADSONDERZOEK, team=("jbrr", "rvdk")
+    )
+    await bus.publish(onderzoek)
+    z = await eventually(
+        lambda: met_status(client, tokens["rvdk-api"], onderzoek.data.melding_id, "actief")
+    )
+    assert z["aanpak"] == "raadsonderzoek"
+    assert {t["soort"] for t in z["termijnen"]} == {"contact", "raadsonderzoek_start"}
+    # A later drang besluit about a third melding takes nothing back.
+    nog_een = besluit(clock.now(), gezin=gezin)
+    await bus.publish(nog_een)
+    await eventually(lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 3))
+    z = await zaak(client, tokens["ondersteuner"], drang.data.melding_id)
+    assert z is not None and z["aanpak"] == "raadsonderzoek"
+    r = await client.post(
+        f"/api/v1/zaken/{onderzoek.data.melding_id}/afsluiting",
+        json={"reden": "gedwongen_kader"},
+        headers=bearer(tokens["jbrr-api"]),
+    )
+    assert r.status_code == 200, r.text
+    [closed] = await eventually(lambda: bus.read(subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten))
+    assert closed.data.melding_id == drang.data.melding_id
+    assert closed.data.meldingen == [onderzoek.data.melding_id, nog_een.data.melding_id]
+    # Closed, the gezin's next melding opens a case of its own.
+    later = besluit(clock.now(), gezin=gezin)
+    await bus.publish(later)
+    nieuw = await eventually(
+        lambda: met_status(client, tokens["ondersteuner"], later.data.melding_id, "actief")
+    )
+    assert nieuw["zaak_ref"] == str(later.data.melding_id)
 
 
 async def test_no_room_puts_the_case_on_the_waiting_list_until_a_jeugdbeschermer_returns(
@@ -597,12 +648,9 @@ async def test_reassignment_moves_the_gezin_with_its_reason_and_keeps_the_histor
     first, second = besluit(clock.now(), gezin=gezin), besluit(clock.now(), gezin=gezin)
     await bus.publish(first)
     await bus.publish(second)
-    for b in (first, second):
-        await eventually(
-            lambda b=b: met_status(client, tokens["jbrr-api"], b.data.melding_id, "actief")
-        )
+    await eventually(lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 2))
     r = await client.post(
-        f"/api/v1/zaken/{first.data.melding_id}/herverdeling",
+        f"/api/v1/zaken/{second.data.melding_id}/herverdeling",
         json={"reden": "conflict", "toelichting": "Vader weigert contact met deze regisseur."},
         headers=bearer(tokens["jbrr-api"]),
     )
@@ -614,7 +662,7 @@ async def test_reassignment_moves_the_gezin_with_its_reason_and_keeps_the_histor
     z2 = await zaak(client, tokens["jbrr-api"], second.data.melding_id)
     assert z2 is not None and z2["jeugdbeschermer"] == "zuid-straf", "one gezin, one director"
     events = await eventually(
-        lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 4)
+        lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 3)
     )
     assert {e.data.herverdeling for e in events[2:]} == {"conflict"}
     assert "Vader" not in "".join(e.model_dump_json() for e in events)

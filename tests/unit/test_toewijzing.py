@@ -10,7 +10,7 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jbplein_contracts.waarden import Taakaccent, WachtlijstReden
+from jbplein_contracts.waarden import Aanpak, Taakaccent, WachtlijstReden
 from jbplein_toewijzing.toewijzing import (
     Kandidaat,
     Team,
@@ -18,6 +18,7 @@ from jbplein_toewijzing.toewijzing import (
     dekkende_teams,
     kies_regisseur,
     verdeel_wachtlijst,
+    zwaarste_aanpak,
 )
 
 CIVIEL, STRAF = Taakaccent.CIVIEL, Taakaccent.STRAF
@@ -222,3 +223,12 @@ def test_the_same_input_gives_the_same_result_whatever_its_order(
     daarna = verdeel_wachtlijst(k2, list(reversed(TEAMS)), z2)
     assert eerst.keuzes == daarna.keuzes
     assert eerst.kandidaten == daarna.kandidaten
+
+
+def test_a_gezins_one_case_follows_the_strongest_besluit_of_its_meldingen() -> None:
+    drang, onderzoek = Aanpak.DRANG, Aanpak.RAADSONDERZOEK
+    assert zwaarste_aanpak([drang, onderzoek]) is onderzoek
+    assert zwaarste_aanpak([onderzoek, drang]) is onderzoek  # a later drang takes nothing back
+    assert zwaarste_aanpak([Aanpak.VRIJWILLIG, drang]) is drang
+    assert zwaarste_aanpak([Aanpak.VRIJWILLIG]) is Aanpak.VRIJWILLIG
+    assert zwaarste_aanpak([]) is Aanpak.VRIJWILLIG

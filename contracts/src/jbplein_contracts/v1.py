@@ -253,6 +253,12 @@ class ZaakAfgeslotenData(Gegevens):
     aanpak: Aanpak
     reden: Afsluitreden
     afgesloten_op: AwareDatetime
+    meldingen: list[UUID] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The later meldingen about the gezin that joined this case (one gezin, "
+        "one case); they close with it.",
+    )
 
 
 class ZaakAfgesloten(CloudEvent[ZaakAfgeslotenData]):

@@ -18,7 +18,7 @@ from alembic import command, context
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, create_engine, pool
+from sqlalchemy import Connection, MetaData, create_engine, func, pool, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import audit, inbox, outbox, timers
@@ -35,6 +35,10 @@ _KIT_TABLES = (
 
 def target_metadata(service_metadata: MetaData) -> list[MetaData]:
     return [service_metadata, KitBase.metadata]
+
+
+MIGRATION_LOCK = "jbplein-migraties"
+"""The advisory lock every start-up migration of a database holds (PostgreSQL)."""
 
 
 def alembic_config(script_location: Path, url: str | None = None) -> Config:
@@ -73,6 +77,11 @@ def _run(connection: Connection, metadata: list[MetaData]) -> None:
 async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "head") -> None:
     """Bring the database to the newest revision (or to ``revision``), in one transaction.
 
+    On PostgreSQL the transaction first takes an advisory lock (transaction-level, so it ends
+    with the commit, or with the connection if the process dies): instances of a service that
+    start together migrate one after the other, and the later ones find the schema at its head.
+    Without it both create the same tables at once and all but one fail.
+
     On SQLite a batch migration copies a table into a new one; foreign keys are switched off
     while it runs (SQLite allows that only outside a transaction) and checked before commit.
     """
@@ -88,6 +97,12 @@ async def upgrade(engine: AsyncEngine, script_location: Path, revision: str = "h
             await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.commit()
         try:
+            if connection.dialect.name == "postgresql":
+                # Alembic runs inside this transaction (it sees one already begun) and reads
+                # the version table only after the lock is ours.
+                await connection.execute(
+                    select(func.pg_advisory_xact_lock(func.hashtextextended(MIGRATION_LOCK, 0)))
+                )
             await connection.run_sync(_upgrade)
             if sqlite:
                 broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()

@@ -126,6 +126,35 @@ def in_spoor_van(service: Service, melding: TafelMelding, naam: str) -> Iterator
         yield
 
 
+def gezin_lock(gezin_ref: object) -> str:
+    """Besluiten about one gezin's meldingen, and the news that its case closed, one at a time."""
+    return f"gezin-{gezin_ref}"
+
+
+async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> bool:
+    """One gezin, one case: has the Raad been asked (VTO) about another melding of this gezin
+    whose case is still open? Then a raadsonderzoek besluit on this melding joins that
+    investigation and asks no second time. Holds the gezin's lock until the besluit commits,
+    so two besluiten about one gezin at once cannot both ask."""
+    await uow.lock(gezin_lock(melding.gezin_ref))
+    besluiten = (
+        await uow.session.execute(
+            select(Besluit.melding_id, Besluit.versie, Besluit.vto)
+            .join(TafelMelding, TafelMelding.id == Besluit.melding_id)
+            .where(
+                TafelMelding.gezin_ref == melding.gezin_ref,
+                TafelMelding.id != melding.id,
+                TafelMelding.zaak_afgesloten_op.is_(None),
+            )
+        )
+    ).all()
+    huidig: dict[object, tuple[int, bool]] = {}
+    for melding_id, versie, vto in besluiten:
+        if melding_id not in huidig or versie > huidig[melding_id][0]:
+            huidig[melding_id] = (versie, vto)
+    return any(vto for _, vto in huidig.values())
+
+
 async def huidig_besluit(uow: UnitOfWork, melding: TafelMelding) -> Besluit | None:
     return (
         await uow.session.scalars(
@@ -210,6 +239,8 @@ def _besluit(
     sessie_id: object,
     vorige: Besluit | None = None,
     reden: str | None = None,
+    *,
+    raad_al_gevraagd: bool = False,
 ) -> Besluit:
     return Besluit(
         id=uuid4(),
@@ -223,7 +254,7 @@ def _besluit(
         taakaccent=invoer.taakaccent.value,
         casusregie=invoer.casusregie,
         jeugdbeschermingsteam=list(invoer.jeugdbeschermingsteam),
-        vto=invoer.aanpak is Aanpak.RAADSONDERZOEK,
+        vto=invoer.aanpak is Aanpak.RAADSONDERZOEK and not raad_al_gevraagd,
         aanwezigen=list(invoer.aanwezigen),
         overige_aanwezigen=invoer.overige_aanwezigen,
         notulen=invoer.notulen,
@@ -247,9 +278,17 @@ async def neem_besluit(
     voorzitter = _voorzitter(service, actor, invoer.voorzitter)
     _organisaties(service, invoer)
     item = await uow.session.get(AgendaItem, melding.id)
+    raad_al_gevraagd = await raad_gevraagd_voor_gezin(uow, melding)
     with in_spoor_van(service, melding, "besluit vastleggen"):
         besluit = _besluit(
-            melding, invoer, voorzitter, actor, uow, 1, item.sessie_id if item else None
+            melding,
+            invoer,
+            voorzitter,
+            actor,
+            uow,
+            1,
+            item.sessie_id if item else None,
+            raad_al_gevraagd=raad_al_gevraagd,
         )
         uow.session.add(besluit)
         melding.status = BESLOTEN
@@ -273,6 +312,7 @@ async def corrigeer_besluit(
         raise Problem(409, "This melding has no besluit to correct.")
     voorzitter = _voorzitter(service, actor, invoer.voorzitter)
     _organisaties(service, invoer)
+    raad_al_gevraagd = await raad_gevraagd_voor_gezin(uow, melding)
     with in_spoor_van(service, melding, "besluit corrigeren"):
         besluit = _besluit(
             melding,
@@ -284,6 +324,7 @@ async def corrigeer_besluit(
             vorige.sessie_id,
             vorige,
             invoer.reden,
+            raad_al_gevraagd=raad_al_gevraagd,
         )
         uow.session.add(besluit)
         uow.audit(actor, "besluit.corrigeren", str(melding.id), bron_adres)

@@ -6,7 +6,12 @@ from uuid import UUID
 
 from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
-from jbplein_contracts.v1 import MeldingOntvangen, TermijnOverschreden, TermijnOverschredenData
+from jbplein_contracts.v1 import (
+    MeldingOntvangen,
+    TermijnOverschreden,
+    TermijnOverschredenData,
+    ZaakAfgesloten,
+)
 from jbplein_contracts.waarden import TermijnSoort
 from jbplein_kit.outbox import trace_headers
 from jbplein_kit.service import Service
@@ -14,7 +19,7 @@ from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
 from . import agenda
-from .besluiten import in_spoor_van
+from .besluiten import gezin_lock, in_spoor_van
 from .models import OPEN, TafelMelding
 from .settings import Settings
 
@@ -58,6 +63,16 @@ def register(service: Service, settings: Settings) -> None:
             )
         )
         await agenda.herplan(service, settings, uow)
+
+    @service.on_event(ZaakAfgesloten)
+    async def zaak_afgesloten(event: ZaakAfgesloten, uow: UnitOfWork) -> None:
+        # The gezin's case closed: a later raadsonderzoek about it asks the Raad again.
+        data = event.data
+        await uow.lock(gezin_lock(data.gezin_ref))
+        for melding_id in (data.melding_id, *data.meldingen):
+            melding = await uow.session.get(TafelMelding, melding_id)
+            if melding is not None and melding.zaak_afgesloten_op is None:
+                melding.zaak_afgesloten_op = data.afgesloten_op
 
     @service.on_timer(BESPREKING)
     async def bespreking_verlopen(timer: Timer, uow: UnitOfWork) -> None:

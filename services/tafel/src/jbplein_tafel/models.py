@@ -50,6 +50,9 @@ class TafelMelding(Base):
     termijn_overschreden: Mapped[bool] = mapped_column(Boolean, default=False)
     dataref: Mapped[str | None] = mapped_column(String(2000))
     trace_context: Mapped[dict[str, str]] = mapped_column(JSON)
+    zaak_afgesloten_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When toewijzing closed the gezin's case this melding belongs to (``zaak.afgesloten``):
+    a raadsonderzoek it asked for no longer counts as the gezin's open one."""
 
 
 class Sessie(Base):

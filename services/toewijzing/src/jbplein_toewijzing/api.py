@@ -42,6 +42,7 @@ from .models import (
     Historie,
     Jeugdbeschermer,
     Toewijzing,
+    ZaakMelding,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["toewijzing"])
@@ -110,7 +111,14 @@ class HistorieOut(BaseModel):
 
 
 class ZaakOut(BaseModel):
-    zaak_ref: UUID = Field(description="The pseudonymous case reference (the melding's id).")
+    zaak_ref: UUID = Field(
+        description="The pseudonymous case reference (the id of the melding that opened it)."
+    )
+    meldingen: list[UUID] = Field(
+        default_factory=list,
+        description="Later meldingen about the gezin that joined this case (one gezin, one "
+        "case); the case is found by their ids too. On the case itself, not in lists.",
+    )
     toewijzing_id: UUID
     besluit_id: UUID
     besluit_versie: int
@@ -187,9 +195,11 @@ def zaak_out(
     regisseur: Jeugdbeschermer | None,
     vandaag: date,
     historie: list[Historie] | None = None,
+    meldingen: list[UUID] | None = None,
 ) -> ZaakOut:
     return ZaakOut(
         zaak_ref=t.melding_id,
+        meldingen=meldingen or [],
         toewijzing_id=t.id,
         besluit_id=t.besluit_id,
         besluit_versie=t.besluit_versie,
@@ -253,8 +263,15 @@ async def _regisseurs(uow: UnitOfWork, rows: list[Toewijzing]) -> dict[str, Jeug
     }
 
 
-async def _zaak(uow: UnitOfWork, zaak_ref: UUID, actor: Actor) -> Toewijzing:
-    t = await uow.session.scalar(select(Toewijzing).where(Toewijzing.melding_id == zaak_ref))
+async def _zaak(
+    uow: UnitOfWork, zaak_ref: UUID, actor: Actor, *, wijzigen: bool = False
+) -> Toewijzing:
+    """The case ``actor`` may see. ``wijzigen``: for a use case that checks and then changes
+    it, read under the case lock (see :func:`zaken.zaak_om_te_wijzigen`)."""
+    if wijzigen:
+        t = await zaken.zaak_om_te_wijzigen(uow, zaak_ref)
+    else:
+        t = await zaken.zaak_van(uow, zaak_ref)
     if t is None or not mag_lezen(actor, t):
         raise GEEN_ZAAK
     return t
@@ -269,7 +286,8 @@ async def _zaak_antwoord(uow: UnitOfWork, t: Toewijzing) -> ZaakOut:
             select(Historie).where(Historie.toewijzing_id == t.id).order_by(Historie.id)
         )
     ).all()
-    return zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie))
+    meldingen = [z.melding_id for z in await zaken.gekoppelde_meldingen(uow, t)]
+    return zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie), meldingen)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -304,7 +322,12 @@ async def zaken_lezen(
         if status is not None:
             query = query.where(Toewijzing.status == status)
         if zaak_ref is not None:
-            query = query.where(Toewijzing.melding_id == zaak_ref)
+            query = query.where(
+                (Toewijzing.melding_id == zaak_ref)
+                | Toewijzing.id.in_(
+                    select(ZaakMelding.toewijzing_id).where(ZaakMelding.melding_id == zaak_ref)
+                )
+            )
         if gemeente is not None:
             query = query.where(Toewijzing.gemeente == gemeente)
         rows = [t for t in (await uow.session.scalars(query)).all() if mag_lezen(actor, t)]
@@ -341,7 +364,7 @@ async def contact_registreren(
     if not is_jbrr(actor):
         raise Problem(403, "Only JBRR registers the casusregisseur's contact.")
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         if t.status == AFGESLOTEN:
             raise Problem(409, "This case is closed.")
         if t.contact_op is not None:
@@ -388,7 +411,9 @@ async def raadsonderzoek_gestart(
     if actor.soort is not OrganisatieSoort.RVDK:
         raise Problem(403, "Only the Raad voor de Kinderbescherming registers its start.")
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)  # 404 unless it is this Raad's investigation
+        t = await _zaak(
+            uow, zaak_ref, actor, wijzigen=True
+        )  # 404 unless it is this Raad's investigation
         if t.raadsonderzoek_gestart_op is not None:
             raise Problem(409, "The start of this investigation is registered already.")
         assert t.raadsonderzoek_start_uiterlijk is not None
@@ -436,7 +461,7 @@ async def herverdelen(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         await zaken.herverdeel(
             uow, t, invoer.reden, invoer.jeugdbeschermer, invoer.toelichting, actor.id
         )
@@ -461,7 +486,7 @@ async def evalueren(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         if t.status == AFGESLOTEN:
             raise Problem(409, "This case is closed.")
         if t.evaluatie_op is None:
@@ -491,7 +516,7 @@ async def afsluiten(
 ) -> ZaakOut:
     jbrr_of_staf(actor)
     async with service.unit_of_work() as uow:
-        t = await _zaak(uow, zaak_ref, actor)
+        t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         await zaken.sluit_zaak(uow, t, Afsluitreden(invoer.reden), actor.id)
         uow.audit(actor, "zaak.afsluiten", str(t.melding_id), client_address(request))
         return await _zaak_antwoord(uow, t)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
-
 from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
 from jbplein_contracts.v1 import (
@@ -25,7 +23,12 @@ from .models import AFGESLOTEN, Toewijzing
 
 
 async def _zaak(uow: UnitOfWork, timer: Timer) -> Toewijzing | None:
-    t = await uow.session.get(Toewijzing, UUID(timer.gegevens["toewijzing_id"]))
+    """The open case of a timer, read under the case lock: a deadline that passes while the
+    step is being registered sees either the step or nothing, never half of it."""
+    await uow.lock(zaken.LOCK)
+    t = await uow.session.get(
+        Toewijzing, UUID(timer.gegevens["toewijzing_id"]), populate_existing=True
+    )
     if t is None or t.status == AFGESLOTEN:
         return None
     return t
@@ -70,14 +73,18 @@ def register(service: Service) -> None:
     @service.on_event(BesluitGenomen)
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
-        bestaand = await uow.session.scalar(
-            select(Toewijzing).where(Toewijzing.melding_id == data.melding_id)
-        )
+        bestaand = await zaken.zaak_om_te_wijzigen(uow, data.melding_id)
         if bestaand is not None:
-            if data.versie > bestaand.besluit_versie:
+            if data.versie > bestaand.besluit_versie or bestaand.melding_id != data.melding_id:
                 await zaken.besluit_gecorrigeerd(service, uow, bestaand, data)
             return
-        if data.aanpak.vraagt_regisseur:
+        if not data.aanpak.vraagt_regisseur:
+            return
+        # One gezin, one case: a gezin whose case is still open gets no second one.
+        open_ = await zaken.open_zaak_van_gezin(uow, data.gezin_ref)
+        if open_ is not None:
+            await zaken.koppel(service, uow, open_, data)
+        else:
             await zaken.open_zaak(service, uow, data)
 
     @service.on_timer(TermijnSoort.CONTACT.value)

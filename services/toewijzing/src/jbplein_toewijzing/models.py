@@ -57,7 +57,9 @@ class Afwezigheid(Base):
 
 
 class Toewijzing(Base):
-    """The case of one melding that needs a casusregisseur, and the promises that follow."""
+    """The case of a gezin that needs a casusregisseur, and the promises that follow. It is
+    opened by one melding's besluit (``melding_id``, the case's reference); later meldingen
+    about the gezin join it while it is open (:class:`ZaakMelding`)."""
 
     __tablename__ = "toewijzing"
 
@@ -69,6 +71,10 @@ class Toewijzing(Base):
     gemeente: Mapped[str] = mapped_column(String(4), index=True)
     wijk: Mapped[str | None] = mapped_column(String(80))
     aanpak: Mapped[str] = mapped_column(String(20))
+    """What the case follows: the strongest approach of its meldingen' current besluiten."""
+    besluit_aanpak: Mapped[str | None] = mapped_column(String(20))
+    """The approach of this melding's own current besluit (None: from before one gezin, one
+    case, when it was always ``aanpak``)."""
     urgentie: Mapped[str] = mapped_column(String(20))
     taakaccent: Mapped[str] = mapped_column(String(20))
     besluit_op: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -135,3 +141,20 @@ class ReferentieImport(Base):
     bron: Mapped[str] = mapped_column(String(200), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
     geladen_op: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ZaakMelding(Base):
+    """A later melding about a gezin whose case was still open when its besluit came: one
+    gezin, one case. The case follows the besluit (see ``zaken.koppel``) and is found by this
+    melding's id as well; nothing about the melding opens a second case."""
+
+    __tablename__ = "zaak_melding"
+
+    melding_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    toewijzing_id: Mapped[UUID] = mapped_column(ForeignKey("toewijzing.id"), index=True)
+    besluit_id: Mapped[UUID] = mapped_column(Uuid)
+    besluit_versie: Mapped[int] = mapped_column(Integer)
+    aanpak: Mapped[str] = mapped_column(String(20))
+    """The approach of this melding's current besluit (vrijwillig after a correction: it no
+    longer adds anything to the case)."""
+    gekoppeld_op: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -25,7 +25,7 @@ from datetime import datetime
 from fractions import Fraction
 from uuid import UUID
 
-from jbplein_contracts.waarden import Taakaccent, WachtlijstReden
+from jbplein_contracts.waarden import Aanpak, Taakaccent, WachtlijstReden
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,16 @@ def verdeel_wachtlijst(
             stand[keuze.jeugdbeschermer] = stand[keuze.jeugdbeschermer].met(zaak.gezin_ref)
     verdeling.kandidaten = sorted(stand.values(), key=lambda k: k.code)
     return verdeling
+
+
+# --- one gezin, one case ----------------------------------------------------------------------
+
+_ZWAARTE = {Aanpak.VRIJWILLIG: 0, Aanpak.DRANG: 1, Aanpak.RAADSONDERZOEK: 2}
+
+
+def zwaarste_aanpak(aanpakken: Iterable[Aanpak]) -> Aanpak:
+    """The approach a gezin's one case follows when several besluiten about its meldingen
+    hold: the strongest. A later melding's besluit can add a raadsonderzoek to a drang case; it
+    never takes back what an earlier besluit decided (that is a correction of that besluit).
+    Nothing given: vrijwillig (no case)."""
+    return max(aanpakken, key=_ZWAARTE.__getitem__, default=Aanpak.VRIJWILLIG)

@@ -1,6 +1,9 @@
 """Cases: the database side of assignment, the waiting list, reassignment, the promises and
-closing. Every change that moves caseloads holds one lock (``toewijzing``), so two of them never
-interleave and no jeugdbeschermer is ever given more gezinnen than their maximum."""
+closing. Every change of a case holds one lock (``toewijzing``), taken before the case is read:
+two changes never interleave, a check (closed? contact registered already?) holds until the
+change commits, and no jeugdbeschermer is ever given more gezinnen than their maximum. One lock
+rather than one per case: a change of one case can move the waiting list (other cases), a
+single lock cannot deadlock, and the plein's volume (tens of changes a day) never queues on it."""
 
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ from .models import (
     Historie,
     Jeugdbeschermer,
     Toewijzing,
+    ZaakMelding,
 )
 
 log = logging.getLogger("jbplein.toewijzing.zaken")
@@ -68,6 +72,44 @@ TIMER_SOORTEN = (
 
 def timer_sleutel(soort: TermijnSoort, toewijzing_id: UUID) -> str:
     return f"{soort.value}-{toewijzing_id}"
+
+
+# --- the case a use case changes ------------------------------------------------------------
+
+
+async def zaak_van(uow: UnitOfWork, zaak_ref: UUID, *, vers: bool = False) -> Toewijzing | None:
+    """The case of ``zaak_ref``: the melding that opened it, or one that joined it later.
+    ``vers``: read from the database, not the session's copy."""
+    opties = {"populate_existing": True} if vers else {}
+    t: Toewijzing | None = await uow.session.scalar(
+        select(Toewijzing).where(Toewijzing.melding_id == zaak_ref), execution_options=opties
+    )
+    if t is None:
+        t = await uow.session.scalar(
+            select(Toewijzing)
+            .join(ZaakMelding, ZaakMelding.toewijzing_id == Toewijzing.id)
+            .where(ZaakMelding.melding_id == zaak_ref),
+            execution_options=opties,
+        )
+    return t
+
+
+async def zaak_om_te_wijzigen(uow: UnitOfWork, zaak_ref: UUID) -> Toewijzing | None:
+    """The case of ``zaak_ref`` for a use case that checks it and then changes it. The lock
+    comes first and the case is read after it, fresh from the database (not the session's
+    copy): two requests at once then see each other's outcome instead of both passing."""
+    await uow.lock(LOCK)
+    return await zaak_van(uow, zaak_ref, vers=True)
+
+
+async def gekoppelde_meldingen(uow: UnitOfWork, t: Toewijzing) -> list[ZaakMelding]:
+    """The later meldingen that joined the case, in the order they came."""
+    rows = await uow.session.scalars(
+        select(ZaakMelding)
+        .where(ZaakMelding.toewijzing_id == t.id)
+        .order_by(ZaakMelding.gekoppeld_op, ZaakMelding.melding_id)
+    )
+    return list(rows.all())
 
 
 # --- reading the state the chooser needs ---------------------------------------------------
@@ -165,7 +207,9 @@ def _toegewezen(
     van_wachtlijst: bool = False,
     herverdeling: Herverdelingsreden | None = None,
     vorige: str | None = None,
+    voor: ZaakMelding | None = None,
 ) -> None:
+    """``voor``: a melding that joined the case; the event names its melding and besluit."""
     assert keuze.jeugdbeschermer is not None
     assert keuze.gebiedsteam is not None
     uow.publish(
@@ -173,8 +217,8 @@ def _toegewezen(
             RegisseurToegewezenData(
                 gemeente=t.gemeente,
                 toewijzing_id=t.id,
-                melding_id=t.melding_id,
-                besluit_id=t.besluit_id,
+                melding_id=voor.melding_id if voor else t.melding_id,
+                besluit_id=voor.besluit_id if voor else t.besluit_id,
                 gezin_ref=t.gezin_ref,
                 jeugdbeschermer_ref=keuze.jeugdbeschermer,
                 gebiedsteam=keuze.gebiedsteam,
@@ -188,7 +232,7 @@ def _toegewezen(
             ),
             bron=Bron.TOEWIJZING,
             tijd=uow.now,
-            onderwerp=t.melding_id,
+            onderwerp=voor.melding_id if voor else t.melding_id,
         )
     )
 
@@ -221,21 +265,27 @@ def zet_op_wachtlijst(uow: UnitOfWork, t: Toewijzing, reden: WachtlijstReden, do
     t.wachtlijst_sinds = t.wachtlijst_sinds or uow.now
     historie(uow, t, "wachtlijst", door, reden=reden.value)
     log.warning("case %s waits for a casusregisseur (%s)", t.id, reden.value)
+    _wachtlijst_event(uow, t)
+
+
+def _wachtlijst_event(uow: UnitOfWork, t: Toewijzing, voor: ZaakMelding | None = None) -> None:
+    assert t.wachtlijst_reden is not None
+    assert t.wachtlijst_sinds is not None
     uow.publish(
         RegisseurWachtlijst.maak(
             RegisseurWachtlijstData(
                 gemeente=t.gemeente,
                 toewijzing_id=t.id,
-                melding_id=t.melding_id,
-                besluit_id=t.besluit_id,
+                melding_id=voor.melding_id if voor else t.melding_id,
+                besluit_id=voor.besluit_id if voor else t.besluit_id,
                 gezin_ref=t.gezin_ref,
-                reden=reden,
+                reden=WachtlijstReden(t.wachtlijst_reden),
                 sinds=t.wachtlijst_sinds,
                 contact_uiterlijk=t.contact_uiterlijk,
             ),
             bron=Bron.TOEWIJZING,
             tijd=uow.now,
-            onderwerp=t.melding_id,
+            onderwerp=voor.melding_id if voor else t.melding_id,
         )
     )
 
@@ -280,14 +330,22 @@ async def _plan(uow: UnitOfWork, t: Toewijzing, soort: TermijnSoort, dag: date) 
 
 
 async def _zet_aanpak(
-    service: Service, uow: UnitOfWork, t: Toewijzing, data: BesluitGenomenData
+    service: Service,
+    uow: UnitOfWork,
+    t: Toewijzing,
+    data: BesluitGenomenData,
+    aanpak: Aanpak | None = None,
 ) -> None:
-    """Set what follows from the besluit's approach, and plan or cancel its timers."""
-    t.aanpak = data.aanpak.value
+    """Set what follows from the besluit's approach (or ``aanpak``, the case's approach over
+    all its meldingen), and plan or cancel its timers. A raadsonderzoek the Raad was asked for
+    already stays: the tafel asks the Raad once per open case (``data.vto`` is then False)."""
+    aanpak = aanpak or data.aanpak
+    t.aanpak = aanpak.value
     t.urgentie = data.urgentie.value
     t.taakaccent = data.taakaccent.value
     was_vto = t.raadsonderzoek_start_uiterlijk is not None
-    if data.vto:
+    vto = aanpak is Aanpak.RAADSONDERZOEK and (data.vto or was_vto)
+    if vto:
         if not was_vto:
             t.raad_organisatie = service.accounts.raad_voor(data.jeugdbeschermingsteam)
             t.raadsonderzoek_start_uiterlijk = data.raadsonderzoek_start_uiterlijk or (
@@ -298,7 +356,7 @@ async def _zet_aanpak(
         t.raad_organisatie = None
         t.raadsonderzoek_start_uiterlijk = None
         await uow.cancel_timer(timer_sleutel(TermijnSoort.RAADSONDERZOEK_START, t.id))
-    drang_zonder_vto = data.aanpak is Aanpak.DRANG and not data.vto
+    drang_zonder_vto = aanpak is Aanpak.DRANG and not vto
     if drang_zonder_vto and t.evaluatie_op is None:
         t.evaluatie_op = werkdagen.na_maanden(t.besluit_op, DRANG_EVALUATIE_MAANDEN)
         t.maximum_op = werkdagen.na_maanden(t.besluit_op, DRANG_MAXIMUM_MAANDEN)
@@ -321,6 +379,7 @@ async def open_zaak(service: Service, uow: UnitOfWork, data: BesluitGenomenData)
         melding_id=data.melding_id,
         besluit_id=data.besluit_id,
         besluit_versie=data.versie,
+        besluit_aanpak=data.aanpak.value,
         gezin_ref=data.gezin_ref,
         gemeente=data.gemeente,
         wijk=data.wijk,
@@ -349,21 +408,85 @@ async def open_zaak(service: Service, uow: UnitOfWork, data: BesluitGenomenData)
     return t
 
 
+async def open_zaak_van_gezin(uow: UnitOfWork, gezin_ref: UUID) -> Toewijzing | None:
+    """The gezin's open case (waiting or active), if it has one. Under the lock."""
+    t: Toewijzing | None = await uow.session.scalar(
+        select(Toewijzing)
+        .where(Toewijzing.gezin_ref == gezin_ref, Toewijzing.status != AFGESLOTEN)
+        .order_by(Toewijzing.besluit_op, Toewijzing.id)
+        .limit(1)
+    )
+    return t
+
+
+async def _aanpak_van_zaak(
+    uow: UnitOfWork, t: Toewijzing, *, eigen: Aanpak | None = None, gekoppeld: Aanpak | None = None
+) -> Aanpak:
+    """The approach the case follows: the strongest of its meldingen' current besluiten."""
+    aanpakken = [eigen or Aanpak(t.besluit_aanpak or t.aanpak)]
+    aanpakken += [Aanpak(z.aanpak) for z in await gekoppelde_meldingen(uow, t)]
+    if gekoppeld is not None:
+        aanpakken.append(gekoppeld)
+    return domein.zwaarste_aanpak(aanpakken)
+
+
+async def koppel(
+    service: Service, uow: UnitOfWork, t: Toewijzing, data: BesluitGenomenData
+) -> None:
+    """One gezin, one case: a besluit about a later melding of a gezin whose case is open
+    updates that case instead of opening a second. The case takes the stronger approach (a
+    raadsonderzoek added to drang; never less than it had), the later besluit's urgency and
+    taakaccent; the casusregisseur and the promises made stay. The besluit hears who its
+    casusregisseur is (or that the case waits), as for a case of its own."""
+    aanpak = await _aanpak_van_zaak(uow, t, gekoppeld=data.aanpak)
+    gekoppeld = ZaakMelding(
+        melding_id=data.melding_id,
+        toewijzing_id=t.id,
+        besluit_id=data.besluit_id,
+        besluit_versie=data.versie,
+        aanpak=data.aanpak.value,
+        gekoppeld_op=uow.now,
+    )
+    uow.session.add(gekoppeld)
+    urgentie = Urgentie.SPOED if t.urgentie == Urgentie.SPOED.value else data.urgentie
+    await _zet_aanpak(service, uow, t, data.model_copy(update={"urgentie": urgentie}), aanpak)
+    historie(uow, t, "melding_gekoppeld", SYSTEEM, reden=data.aanpak.value)
+    log.info("besluit %s joins the open case %s of its gezin", data.besluit_id, t.id)
+    if t.status == ACTIEF and t.jeugdbeschermer is not None:
+        jb = await uow.session.get(Jeugdbeschermer, t.jeugdbeschermer)
+        assert jb is not None
+        keuze = domein.Keuze(jb.code, jb.gebiedsteam, True, jb.taakaccent == t.taakaccent)
+        _toegewezen(uow, t, keuze, voor=gekoppeld)
+    elif t.status == WACHTLIJST and t.wachtlijst_reden is not None:
+        _wachtlijst_event(uow, t, voor=gekoppeld)
+
+
 async def besluit_gecorrigeerd(
     service: Service, uow: UnitOfWork, t: Toewijzing, data: BesluitGenomenData
 ) -> None:
-    """A later version of the besluit: follow the new approach; without a casusregisseur the
-    case closes."""
-    t.besluit_id = data.besluit_id
-    t.besluit_versie = data.versie
+    """A later version of a besluit of the case (of the melding that opened it, or of one that
+    joined it): the case follows the strongest approach its meldingen' besluiten now hold;
+    when none needs a casusregisseur any more, the case closes."""
+    gekoppeld = await uow.session.get(ZaakMelding, data.melding_id)
+    if gekoppeld is not None:
+        if data.versie <= gekoppeld.besluit_versie:
+            return
+        gekoppeld.besluit_id, gekoppeld.besluit_versie = data.besluit_id, data.versie
+        gekoppeld.aanpak = data.aanpak.value
+        aanpak = await _aanpak_van_zaak(uow, t)
+    else:
+        t.besluit_id = data.besluit_id
+        t.besluit_versie = data.versie
+        t.besluit_aanpak = data.aanpak.value
+        aanpak = await _aanpak_van_zaak(uow, t, eigen=data.aanpak)
     if t.status == AFGESLOTEN:
         historie(uow, t, "besluit_gecorrigeerd_na_afsluiting", SYSTEEM, reden=data.aanpak.value)
         log.warning("besluit of closed case %s corrected; case stays closed", t.id)
         return
-    if not data.aanpak.vraagt_regisseur:
+    if not aanpak.vraagt_regisseur:
         await sluit_zaak(uow, t, Afsluitreden.BESLUIT_GECORRIGEERD, SYSTEEM)
         return
-    await _zet_aanpak(service, uow, t, data)
+    await _zet_aanpak(service, uow, t, data, aanpak)
     historie(uow, t, "besluit_gecorrigeerd", SYSTEEM, reden=data.aanpak.value)
 
 
@@ -371,10 +494,11 @@ async def besluit_gecorrigeerd(
 
 
 async def sluit_zaak(uow: UnitOfWork, t: Toewijzing, reden: Afsluitreden, door: str) -> None:
-    """Close the case: its timers stop, and the room it frees goes to the waiting list."""
+    """Close the case: its timers stop, and the room it frees goes to the waiting list.
+    The caller read ``t`` under the lock (:func:`zaak_om_te_wijzigen`)."""
+    await uow.lock(LOCK)
     if t.status == AFGESLOTEN:
         raise Problem(409, "This case is already closed.")
-    await uow.lock(LOCK)
     t.status = AFGESLOTEN
     t.afsluitreden = reden.value
     t.afgesloten_op = uow.now
@@ -391,6 +515,7 @@ async def sluit_zaak(uow: UnitOfWork, t: Toewijzing, reden: Afsluitreden, door: 
                 aanpak=Aanpak(t.aanpak),
                 reden=reden,
                 afgesloten_op=uow.now,
+                meldingen=[z.melding_id for z in await gekoppelde_meldingen(uow, t)],
             ),
             bron=Bron.TOEWIJZING,
             tijd=uow.now,
@@ -412,9 +537,9 @@ async def herverdeel(
     """Give the gezin another casusregisseur: every active case of the gezin with the current
     one moves (one family, one director). ``naar`` names the new one, or the rules choose.
     Returns the new casusregisseur's code."""
+    await uow.lock(LOCK)
     if t.status != ACTIEF or t.jeugdbeschermer is None:
         raise Problem(409, "Only a case with a casusregisseur can be reassigned.")
-    await uow.lock(LOCK)
     vorige = t.jeugdbeschermer
     alle = await kandidaten(uow)
     per_code = {k.code: k for k in alle}
