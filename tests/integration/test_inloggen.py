@@ -173,6 +173,23 @@ async def test_attempts_per_source_are_limited_whatever_the_names_and_headers(
     assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303
 
 
+async def test_a_burst_of_concurrent_guesses_gets_no_more_hashes_than_the_limit(
+    diensten: Diensten,
+) -> None:
+    """Attempts racing each other are counted before any hash: at most the limit of them is
+    checked, the rest are refused with 429 (never a 5xx), and a refusal is not counted."""
+    clients = [await diensten.client(d, "10.0.0.66") for d in ("intake", "tafel")]
+    answers = await asyncio.gather(
+        *(inloggen(clients[i % 2], f"naam-{i}", "geraden") for i in range(40))
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {401, 429}, codes
+    assert codes.count(401) <= 20
+    for answer in answers:
+        if answer.status_code == 429:
+            te_veel(answer)
+
+
 async def test_an_attack_on_an_account_does_not_lock_out_its_owner(
     diensten: Diensten, passwords: dict[str, str]
 ) -> None:

@@ -286,7 +286,10 @@ class Inloggen:
         return int((info.state.subjects or {}).get(subject, 0))
 
     async def _retry_after(self, js: JetStreamContext, subject: str) -> int:
-        oldest = await js.get_msg(STREAM, seq=1, subject=subject, next=True)
+        try:
+            oldest = await js.get_msg(STREAM, seq=1, subject=subject, next=True)
+        except NotFoundError:  # refused at the same time, and deleted since: try again soon
+            return 1
         if oldest.time is None:
             return math.ceil(self.limieten.venster)
         ends = oldest.time.timestamp() + self.limieten.venster
