@@ -126,5 +126,20 @@ async def test_the_hash_pool_runs_off_the_loop_and_refuses_beyond_its_queue() ->
         assert await asyncio.gather(*running) == [1, 1]
         assert threading.get_ident() not in threads
         assert await hasher.run(slow) == 1, "room again once the queue drained"
+
+        # A caller that stops waiting does not make room while its hash still runs (a queued
+        # one is really cancelled, and does).
+        gate.clear()
+        abandoned = [asyncio.create_task(hasher.run(slow)) for _ in range(2)]
+        await asyncio.sleep(0)
+        for task in abandoned:
+            task.cancel()
+        await asyncio.gather(*abandoned, return_exceptions=True)
+        queued = asyncio.create_task(hasher.run(slow))
+        await asyncio.sleep(0)
+        with pytest.raises(TeDruk):
+            await hasher.run(slow)
+        gate.set()
+        assert await queued == 1
     finally:
         hasher.close()

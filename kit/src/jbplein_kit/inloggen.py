@@ -40,6 +40,7 @@ import ipaddress
 import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -130,16 +131,22 @@ class Hasher:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wachtwoord")
         self._max = threads + wachtrij
         self._bezig = 0
+        self._lock = threading.Lock()
+
+    def _klaar(self, _: object) -> None:
+        with self._lock:
+            self._bezig -= 1
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self._bezig >= self._max:
-            raise TeDruk
-        self._bezig += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
-        finally:
-            self._bezig -= 1
+        with self._lock:
+            if self._bezig >= self._max:
+                raise TeDruk
+            self._bezig += 1
+        # Counted until the pool is done with it, not until the caller stops waiting: a client
+        # that hangs up does not make room while its hash still runs or waits.
+        future = self._pool.submit(functools.partial(fn, *args, **kwargs))
+        future.add_done_callback(self._klaar)
+        return await asyncio.wrap_future(future)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
