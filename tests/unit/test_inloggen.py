@@ -143,3 +143,19 @@ async def test_the_hash_pool_runs_off_the_loop_and_refuses_beyond_its_queue() ->
         assert await queued == 1
     finally:
         hasher.close()
+
+
+def test_uvicorn_does_not_believe_forwarded_headers_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn's default rewrites the client address from X-Forwarded-For for any connection
+    from 127.0.0.1: in the embedded mode every browser could then pick its own address."""
+    import uvicorn
+
+    from jbplein_kit import service
+    from jbplein_kit.service import serve
+    from jbplein_kit.settings import ServiceSettings
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(service, "setup_logging", lambda *args: None)
+    serve(lambda: None, ServiceSettings(), "tafel")  # type: ignore[arg-type,return-value]
+    assert seen["proxy_headers"] is False
