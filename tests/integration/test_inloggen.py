@@ -295,3 +295,13 @@ async def test_login_is_refused_while_the_shared_store_is_unreachable(
 async def _status(client: httpx.AsyncClient, path: str, wanted: int) -> int | None:
     status = (await client.get(path)).status_code
     return status if status == wanted else None
+
+
+async def test_a_service_started_again_after_a_stop_still_logs_in(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    service: Service = diensten.apps["tafel"].state.service
+    await service.stop()
+    await service.start()
+    client = await diensten.client("tafel")
+    assert (await inloggen(client, "beheer", passwords["beheer"])).status_code == 303

@@ -132,6 +132,7 @@ class Hasher:
         self._max = threads + wachtrij
         self._bezig = 0
         self._lock = threading.Lock()
+        self.closed = False
 
     def _klaar(self, _: object) -> None:
         with self._lock:
@@ -149,6 +150,7 @@ class Hasher:
         return await asyncio.wrap_future(future)
 
     def close(self) -> None:
+        self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -226,15 +228,20 @@ class Inloggen:
         self.settings = settings
         self.limieten = Limieten.uit(settings)
         self.proxies: tuple[Netwerk, ...] = tuple(settings.vertrouwde_proxies)
-        self.hasher = Hasher(settings.inlog_hash_threads, settings.inlog_hash_wachtrij)
+        self.hasher = self._new_hasher()
         self.apparaten = Apparaten(secret)
         self._secret = secret
         self._jetstream = jetstream
         self._session_max_age = session_max_age
         self._kv: KeyValue | None = None
 
+    def _new_hasher(self) -> Hasher:
+        return Hasher(self.settings.inlog_hash_threads, self.settings.inlog_hash_wachtrij)
+
     async def start(self) -> None:
         """Declare the stream and the bucket (when this service declares streams) and bind."""
+        if self.hasher.closed:  # started again after a stop
+            self.hasher = self._new_hasher()
         js = self._jetstream()
         replicas = self.settings.stream_replicas
         if self.settings.declare_streams:
