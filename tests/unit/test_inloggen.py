@@ -73,6 +73,9 @@ def test_an_unknown_name_costs_one_scrypt_with_the_parameters_of_a_known_one(
         # Through two proxies of ours: skip both.
         ("10.8.0.2", ["6.6.6.6, 203.0.113.7, 10.8.0.3"], "203.0.113.7"),
         ("fd00::2", ["2001:db8::5"], "2001:db8::5"),
+        # What the proxy forwarded is no address: the proxy itself, never the text.
+        ("10.8.0.2", ["x" * 300], "10.8.0.2"),
+        ("10.8.0.2", ["203.0.113.7, unknown"], "10.8.0.2"),
         # From the proxy without a header: the proxy itself.
         ("10.8.0.2", [], "10.8.0.2"),
         (None, [], "onbekend"),

@@ -109,7 +109,10 @@ def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterab
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not is_proxy(hop):
-            return hop
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:  # not an address: we cannot tell who it is; count the proxy
+                return peer
     return hops[0] if hops else peer
 
 
