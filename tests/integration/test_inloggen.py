@@ -46,16 +46,23 @@ class Diensten:
 
 
 @pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
 async def diensten(
     nats_server: NatsServer,
     database_factory: Callable[[str], Awaitable[str]],
     tmp_path: Path,
     accounts_file: Path,
+    extra_settings: dict[str, Any],
 ) -> AsyncIterator[Diensten]:
     common: dict[str, Any] = {
         "nats_url": nats_server.url,
         "accounts_file": accounts_file,
         "session_secret": SECRET,
+        **extra_settings,
     }
     intake = create_intake(
         fast_settings(
@@ -173,6 +180,50 @@ async def test_attempts_per_source_are_limited_whatever_the_names_and_headers(
     assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303
 
 
+async def test_a_burst_of_concurrent_guesses_gets_no_more_hashes_than_the_limit(
+    diensten: Diensten,
+) -> None:
+    """Attempts racing each other are counted before any hash: at most the limit of them is
+    checked, the rest are refused with 429 (never a 5xx), and a refusal is not counted."""
+    clients = [await diensten.client(d, "10.0.0.66") for d in ("intake", "tafel")]
+    answers = await asyncio.gather(
+        *(inloggen(clients[i % 2], f"naam-{i}", "geraden") for i in range(40))
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {401, 429}, codes
+    assert codes.count(401) <= 20
+    for answer in answers:
+        if answer.status_code == 429:
+            te_veel(answer)
+
+
+@pytest.mark.parametrize("extra_settings", [{"vertrouwde_proxies": ["10.8.0.0/24"]}])
+async def test_behind_a_configured_proxy_the_forwarded_address_is_limited(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    proxy = await diensten.client("tafel", "10.8.0.2")
+    attacker = {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"}  # it wrote 6.6.6.6 itself
+    for _ in range(5):
+        response = await proxy.post(
+            "/inloggen", data={"gebruiker": "beheer", "wachtwoord": "x"}, headers=attacker
+        )
+        assert response.status_code == 401
+    te_veel(
+        await proxy.post(
+            "/inloggen",
+            data={"gebruiker": "beheer", "wachtwoord": passwords["beheer"]},
+            headers={"X-Forwarded-For": "1.2.3.4, 203.0.113.7"},
+        )
+    )
+    # Another client through the same proxy is someone else.
+    response = await proxy.post(
+        "/inloggen",
+        data={"gebruiker": "beheer", "wachtwoord": passwords["beheer"]},
+        headers={"X-Forwarded-For": "203.0.113.8"},
+    )
+    assert response.status_code == 303, response.text
+
+
 async def test_an_attack_on_an_account_does_not_lock_out_its_owner(
     diensten: Diensten, passwords: dict[str, str]
 ) -> None:
@@ -244,3 +295,13 @@ async def test_login_is_refused_while_the_shared_store_is_unreachable(
 async def _status(client: httpx.AsyncClient, path: str, wanted: int) -> int | None:
     status = (await client.get(path)).status_code
     return status if status == wanted else None
+
+
+async def test_a_service_started_again_after_a_stop_still_logs_in(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    service: Service = diensten.apps["tafel"].state.service
+    await service.stop()
+    await service.start()
+    client = await diensten.client("tafel")
+    assert (await inloggen(client, "beheer", passwords["beheer"])).status_code == 303

@@ -73,6 +73,9 @@ def test_an_unknown_name_costs_one_scrypt_with_the_parameters_of_a_known_one(
         # Through two proxies of ours: skip both.
         ("10.8.0.2", ["6.6.6.6, 203.0.113.7, 10.8.0.3"], "203.0.113.7"),
         ("fd00::2", ["2001:db8::5"], "2001:db8::5"),
+        # What the proxy forwarded is no address: the proxy itself, never the text.
+        ("10.8.0.2", ["x" * 300], "10.8.0.2"),
+        ("10.8.0.2", ["203.0.113.7, unknown"], "10.8.0.2"),
         # From the proxy without a header: the proxy itself.
         ("10.8.0.2", [], "10.8.0.2"),
         (None, [], "onbekend"),
@@ -126,5 +129,36 @@ async def test_the_hash_pool_runs_off_the_loop_and_refuses_beyond_its_queue() ->
         assert await asyncio.gather(*running) == [1, 1]
         assert threading.get_ident() not in threads
         assert await hasher.run(slow) == 1, "room again once the queue drained"
+
+        # A caller that stops waiting does not make room while its hash still runs (a queued
+        # one is really cancelled, and does).
+        gate.clear()
+        abandoned = [asyncio.create_task(hasher.run(slow)) for _ in range(2)]
+        await asyncio.sleep(0)
+        for task in abandoned:
+            task.cancel()
+        await asyncio.gather(*abandoned, return_exceptions=True)
+        queued = asyncio.create_task(hasher.run(slow))
+        await asyncio.sleep(0)
+        with pytest.raises(TeDruk):
+            await hasher.run(slow)
+        gate.set()
+        assert await queued == 1
     finally:
         hasher.close()
+
+
+def test_uvicorn_does_not_believe_forwarded_headers_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn's default rewrites the client address from X-Forwarded-For for any connection
+    from 127.0.0.1: in the embedded mode every browser could then pick its own address."""
+    import uvicorn
+
+    from jbplein_kit import service
+    from jbplein_kit.service import serve
+    from jbplein_kit.settings import ServiceSettings
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(service, "setup_logging", lambda *args: None)
+    serve(lambda: None, ServiceSettings(), "tafel")  # type: ignore[arg-type,return-value]
+    assert seen["proxy_headers"] is False

@@ -40,6 +40,7 @@ import ipaddress
 import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +109,10 @@ def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterab
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not is_proxy(hop):
-            return hop
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:  # not an address: we cannot tell who it is; count the proxy
+                return peer
     return hops[0] if hops else peer
 
 
@@ -130,18 +134,26 @@ class Hasher:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wachtwoord")
         self._max = threads + wachtrij
         self._bezig = 0
+        self._lock = threading.Lock()
+        self.closed = False
 
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self._bezig >= self._max:
-            raise TeDruk
-        self._bezig += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
-        finally:
+    def _klaar(self, _: object) -> None:
+        with self._lock:
             self._bezig -= 1
 
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._lock:
+            if self._bezig >= self._max:
+                raise TeDruk
+            self._bezig += 1
+        # Counted until the pool is done with it, not until the caller stops waiting: a client
+        # that hangs up does not make room while its hash still runs or waits.
+        future = self._pool.submit(functools.partial(fn, *args, **kwargs))
+        future.add_done_callback(self._klaar)
+        return await asyncio.wrap_future(future)
+
     def close(self) -> None:
+        self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -219,15 +231,20 @@ class Inloggen:
         self.settings = settings
         self.limieten = Limieten.uit(settings)
         self.proxies: tuple[Netwerk, ...] = tuple(settings.vertrouwde_proxies)
-        self.hasher = Hasher(settings.inlog_hash_threads, settings.inlog_hash_wachtrij)
+        self.hasher = self._new_hasher()
         self.apparaten = Apparaten(secret)
         self._secret = secret
         self._jetstream = jetstream
         self._session_max_age = session_max_age
         self._kv: KeyValue | None = None
 
+    def _new_hasher(self) -> Hasher:
+        return Hasher(self.settings.inlog_hash_threads, self.settings.inlog_hash_wachtrij)
+
     async def start(self) -> None:
         """Declare the stream and the bucket (when this service declares streams) and bind."""
+        if self.hasher.closed:  # started again after a stop
+            self.hasher = self._new_hasher()
         js = self._jetstream()
         replicas = self.settings.stream_replicas
         if self.settings.declare_streams:
@@ -286,7 +303,10 @@ class Inloggen:
         return int((info.state.subjects or {}).get(subject, 0))
 
     async def _retry_after(self, js: JetStreamContext, subject: str) -> int:
-        oldest = await js.get_msg(STREAM, seq=1, subject=subject, next=True)
+        try:
+            oldest = await js.get_msg(STREAM, seq=1, subject=subject, next=True)
+        except NotFoundError:  # refused at the same time, and deleted since: try again soon
+            return 1
         if oldest.time is None:
             return math.ceil(self.limieten.venster)
         ends = oldest.time.timestamp() + self.limieten.venster
