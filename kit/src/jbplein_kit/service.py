@@ -22,13 +22,14 @@ from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import CloudEvent
 from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
 
-from . import openapi, problems, screens
+from . import apidocs, openapi, problems, screens
 from .auth import Accounts
 from .clock import Clock, OffsetFileClock, SystemClock
 from .db import is_sqlite, make_engine, make_sessionmaker
 from .dienst import Diensten
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
+from .headers import SecurityHeaders
 from .inbox import already_processed, record
 from .messaging import Messaging, Subscription
 from .migrations import upgrade
@@ -317,14 +318,16 @@ class Service:
             version=version,
             lifespan=lifespan,
             openapi_url="/api/v1/openapi.json",
-            docs_url="/api/v1/docs",
+            docs_url=None,
             redoc_url=None,
         )
         app.state.service = self
         app.state.accounts = self.accounts
         problems.install(app)
         openapi.install(app)
+        apidocs.install(app, "/api/v1/openapi.json")
         app.add_middleware(ApiRequestGuard, max_body_bytes=self.settings.max_body_bytes)
+        app.add_middleware(SecurityHeaders)
         secret = self.settings.session_secret
         screens.install(
             app,
