@@ -15,12 +15,18 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from jbplein_kit.auth import Rol
+from jbplein_kit.screens import COOKIE, Sessions
+from jbplein_kit.weergave import MENU
 from jbplein_notificatie.partners import PARTNER_TYPES
 from jbplein_runner.system import SERVICES
 
 from ..conftest import bearer, fast_settings
 
 NAMES = [spec.name for spec in SERVICES]
+
+
+SECRET = "s" * 40
 
 
 def build(name: str, tmp_path: Path, accounts_file: Path) -> FastAPI:
@@ -33,6 +39,8 @@ def build(name: str, tmp_path: Path, accounts_file: Path) -> FastAPI:
         nats_url="nats://127.0.0.1:1",
         data_dir=tmp_path,
         accounts_file=accounts_file,
+        session_secret=SECRET,
+        **{f"{n}_url": f"http://{n}.test" for n in NAMES},
     )
     app: FastAPI = create_app(settings)
     return app
@@ -131,3 +139,30 @@ async def test_webhook_event_types_are_enums_in_the_openapi_document(
     assert schemas["AbonnementIn"]["properties"]["event_types"]["items"]["enum"] == expected
     assert schemas["AbonnementOut"]["properties"]["event_types"]["items"]["enum"] == expected
     assert schemas["LeveringOut"]["properties"]["event_type"]["enum"] == expected
+
+
+@pytest.mark.parametrize("rol", [Rol.ONDERSTEUNER, Rol.VOORZITTER, Rol.BEHEER])
+async def test_the_menu_offers_exactly_the_screens_a_role_may_open_and_403_keeps_the_header(
+    rol: Rol, tmp_path: Path, accounts_file: Path
+) -> None:
+    account = rol.value  # the generated accounts: one per staff role, named after it
+    cookie = {COOKIE: Sessions(SECRET.encode()).issue(account)}
+    apps = {name: build(name, tmp_path, accounts_file) for name in NAMES}
+    for punt in MENU:
+        transport = httpx.ASGITransport(app=apps[punt.dienst], raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{punt.dienst}.test", cookies=cookie
+        ) as client:
+            answer = await client.get(punt.pad)
+        if rol in punt.rollen:
+            # past the role check (behind it the database, which does not run here)
+            assert answer.status_code not in (303, 401, 403), (rol, punt.pad, answer.status_code)
+            continue
+        assert answer.status_code == 403, (rol, punt.pad)
+        page = answer.text
+        assert "Geen toegang" in page
+        assert f"{account} ({rol.value})" in page and "Uitloggen" in page, "the header stays"
+        shown = re.findall(r'<nav aria-label="Menu">(.*?)</nav>', page, re.S)[0]
+        assert punt.tekst not in shown, f"{punt.tekst} in the menu of {rol}"
+        for ander in MENU:
+            assert (ander.tekst in shown) == (rol in ander.rollen), (rol, ander.tekst)

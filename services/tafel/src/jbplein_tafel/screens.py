@@ -95,6 +95,7 @@ async def _melding_scherm(
     fouten: dict[str, str] | None = None,
     waarden: dict[str, Any] | None = None,
     status_code: int = 200,
+    vastgelegd: bool = False,
 ) -> Response:
     async with service.unit_of_work() as uow:
         d = await overzicht.dossier(uow, melding_id)
@@ -125,6 +126,7 @@ async def _melding_scherm(
             "waarden": waarden or {},
             "is_voorzitter": actor.heeft(Rol.VOORZITTER),
             "mag_vastleggen": actor.heeft(Rol.ONDERSTEUNER, Rol.VOORZITTER),
+            "vastgelegd": vastgelegd,
             **_lijsten(service),
         },
         status_code=status_code,
@@ -133,9 +135,9 @@ async def _melding_scherm(
 
 @router.get("/meldingen/{melding_id}")
 async def melding_scherm(
-    melding_id: UUID, request: Request, service: ServiceDep, actor: Staf
+    melding_id: UUID, request: Request, service: ServiceDep, actor: Staf, vastgelegd: int = 0
 ) -> Response:
-    return await _melding_scherm(request, service, actor, melding_id)
+    return await _melding_scherm(request, service, actor, melding_id, vastgelegd=vastgelegd == 1)
 
 
 def _besluit_uit_formulier(form: Any) -> dict[str, Any]:
@@ -191,7 +193,8 @@ async def _vastleggen(
         return await _melding_scherm(
             request, service, actor, melding_id, _fouten(probleem), data, probleem.status
         )
-    return RedirectResponse(f"/meldingen/{melding_id}", status_code=303)
+    # the confirmation is shown on the melding (post/redirect/get: a reload records nothing)
+    return RedirectResponse(f"/meldingen/{melding_id}?vastgelegd=1", status_code=303)
 
 
 @router.post("/meldingen/{melding_id}/besluit")
