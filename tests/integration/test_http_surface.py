@@ -71,6 +71,7 @@ async def test_screens_and_api_answers_are_never_cached_and_screens_cannot_be_fr
         await client.get(some_api_path, headers=bearer(tokens["veilig-thuis-api"])),
         await client.get("/bestaat-niet"),
     ]
+    assert answers[0].status_code == 200, answers[0].text
     for answer in answers:
         where = f"{answer.request.url.path} ({answer.status_code})"
         assert answer.headers["cache-control"] == "no-store", where

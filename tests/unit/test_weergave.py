@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from jbplein_kit.auth import Actor, OrganisatieSoort, Rol
-from jbplein_kit.weergave import MENU, adres, datum, datumtijd, menu
+from jbplein_kit.weergave import MENU, adres, datum, datum_uit_invoer, datumtijd, menu
 
 
 def test_dates_are_written_dd_mm_jjjj_whatever_their_type() -> None:
@@ -32,7 +32,7 @@ def test_dates_are_written_dd_mm_jjjj_whatever_their_type() -> None:
             },
             "Coolsingel 40, 3011 AD Rotterdam",
         ),
-        ({"huisnummer": "12-b", "postcode": "3011AD"}, "12-b, 3011AD"),
+        ({"huisnummer": "12-b", "postcode": "3011ad"}, "12-b, 3011 AD"),
         (
             {"straat": "Hoofdweg", "huisnummer": "1", "postcode": "3000 AA", "woonplaats": None},
             "Hoofdweg 1, 3000 AA",
@@ -64,3 +64,18 @@ def test_the_menu_shows_each_role_only_what_it_may_open() -> None:
     assert ("http://tafel/agenda", "Agenda") in menu(_actor(Rol.VOORZITTER), links)
     # a service whose address is not known is left out
     assert all("intake" not in a for a, _ in menu(_actor(Rol.ONDERSTEUNER), {"tafel": "http://t"}))
+
+
+@pytest.mark.parametrize(
+    ("getypt", "iso"),
+    [
+        ("05-05-2014", "2014-05-05"),
+        ("5-5-2014", "2014-05-05"),
+        ("05/05/2014", "2014-05-05"),
+        (" 31.12.2025 ", "2025-12-31"),
+        ("2014-05-05", "2014-05-05"),  # already ISO: left for the model
+        ("morgen", "morgen"),  # not a date: the model refuses it by name
+    ],
+)
+def test_a_date_typed_as_dd_mm_jjjj_is_read_as_that_date(getypt: str, iso: str) -> None:
+    assert datum_uit_invoer(getypt) == iso

@@ -5,6 +5,7 @@ and the menu, which shows each role only the screens it may open."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +35,19 @@ def datum(waarde: date | datetime | str | None) -> str:
     return dag.strftime("%d-%m-%Y")
 
 
+_INVOERDATUM = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def datum_uit_invoer(tekst: str) -> str:
+    """A date as staff type it (``dd-mm-jjjj``; ``/`` or ``.`` also do) as ISO ``jjjj-mm-dd``.
+    Anything else is returned unchanged, for the model's own check to refuse by name."""
+    gevonden = _INVOERDATUM.match(tekst.strip())
+    if not gevonden:
+        return tekst
+    dag, maand, jaar = (int(d) for d in gevonden.groups())
+    return f"{jaar:04d}-{maand:02d}-{dag:02d}"
+
+
 def datumtijd(waarde: datetime | str | None) -> str:
     """``dd-mm-jjjj uu:mm`` in the plein's time zone."""
     if waarde is None or waarde == "":
@@ -57,7 +71,10 @@ def adres(bron: Any) -> str:
     if not bron:
         return "-"
     straat = " ".join(d for d in (_veld(bron, "straat"), _veld(bron, "huisnummer")) if d)
-    plaats = " ".join(d for d in (_veld(bron, "postcode"), _veld(bron, "woonplaats")) if d)
+    postcode = _veld(bron, "postcode").replace(" ", "").upper()
+    if len(postcode) == 6:
+        postcode = f"{postcode[:4]} {postcode[4:]}"  # as the post writes it: 3011 AD
+    plaats = " ".join(d for d in (postcode, _veld(bron, "woonplaats")) if d)
     return ", ".join(d for d in (straat, plaats) if d) or "-"
 
 
@@ -106,9 +123,10 @@ MENU: tuple[Menupunt, ...] = (
 the same tuples, and a test holds the two together."""
 
 
-def menu(actor: Actor | None, links: Mapping[str, str | None]) -> list[tuple[str, str]]:
-    """(address, text) of each screen ``actor`` may open, on the services whose address is known."""
-    if actor is None:
+def menu(actor: object, links: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """(address, text) of each screen ``actor`` may open, on the services whose address is known;
+    nothing for a page without a logged-in actor (the login page)."""
+    if not isinstance(actor, Actor):
         return []
     return [
         (f"{links[p.dienst]}{p.pad}", p.tekst)

@@ -17,6 +17,7 @@ from jbplein_kit.auth import STAF, Actor, OrganisatieSoort, Rol
 from jbplein_kit.problems import Problem, validation_problem
 from jbplein_kit.screens import render, requires_screen, verify_csrf
 from jbplein_kit.service import Service, ServiceDep, client_address
+from jbplein_kit.weergave import datum_uit_invoer
 
 from . import agenda, besluiten, overzicht
 from .api import instellingen
@@ -279,7 +280,7 @@ async def sessie_toevoegen(
 ) -> Response:
     form = await request.form()
     try:
-        dag = date.fromisoformat(str(form.get("datum")))
+        dag = date.fromisoformat(datum_uit_invoer(str(form.get("datum"))))
         begin = time.fromisoformat(str(form.get("begin") or "10:00"))
         einde = time.fromisoformat(str(form.get("einde") or "12:00"))
         capaciteit = int(str(form.get("capaciteit") or instellingen(service).sessie_capaciteit))
