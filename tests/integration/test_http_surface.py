@@ -47,18 +47,24 @@ def build(name: str, tmp_path: Path, accounts_file: Path) -> FastAPI:
 
 
 @pytest.fixture(params=NAMES)
-async def client(
-    request: pytest.FixtureRequest, tmp_path: Path, accounts_file: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = build(request.param, tmp_path, accounts_file)
-    transport = httpx.ASGITransport(app=app)
+def app(request: pytest.FixtureRequest, tmp_path: Path, accounts_file: Path) -> FastAPI:
+    return build(request.param, tmp_path, accounts_file)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
 async def test_screens_and_api_answers_are_never_cached_and_screens_cannot_be_framed(
-    client: httpx.AsyncClient, tokens: dict[str, str]
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:
+    @app.get("/api/v1/kapot")
+    async def kapot() -> None:
+        raise RuntimeError("an unexpected error")
+
     document = (await client.get("/api/v1/openapi.json")).json()
     some_api_path = next(p for p in document["paths"] if "{" not in p)
     answers = [
@@ -70,7 +76,10 @@ async def test_screens_and_api_answers_are_never_cached_and_screens_cannot_be_fr
         await client.get(some_api_path),
         await client.get(some_api_path, headers=bearer(tokens["veilig-thuis-api"])),
         await client.get("/bestaat-niet"),
+        # a 500 is answered outside every middleware: it has them all the same
+        await client.get("/api/v1/kapot"),
     ]
+    assert answers[-1].status_code == 500
     assert answers[0].status_code == 200, answers[0].text
     for answer in answers:
         where = f"{answer.request.url.path} ({answer.status_code})"

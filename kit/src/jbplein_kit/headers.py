@@ -31,7 +31,20 @@ DOCS_PATH = "/api/v1/docs"
 STATIC_PREFIXES = ("/static/", f"{DOCS_PATH}/assets/")
 
 
+def apply(headers: MutableHeaders, path: str) -> None:
+    """Set the security headers of an answer to ``path``."""
+    if not path.startswith(STATIC_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+    headers["Content-Security-Policy"] = CSP_DOCS if path == DOCS_PATH else CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+
+
 class SecurityHeaders:
+    """Every answer gets the headers; a 500 is answered outside all middleware (Starlette's
+    ServerErrorMiddleware), so the kit's 500 handler applies them itself."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -40,18 +53,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path = str(scope["path"])
-        static = path.startswith(STATIC_PREFIXES)
-        csp = CSP_DOCS if path == DOCS_PATH else CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if not static:
-                    headers["Cache-Control"] = "no-store"
-                headers["Content-Security-Policy"] = csp
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["X-Frame-Options"] = "DENY"
+                apply(MutableHeaders(scope=message), path)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
