@@ -88,8 +88,9 @@ def test_a_python_command_answers_help_and_writes_nothing(
 
 
 def _state_of_the_checkout() -> set[str]:
-    """What a command could leave behind in the checkout (the environment itself aside)."""
-    names = {p.name for p in ROOT.iterdir()}
+    """What a command could leave behind in the checkout (the environment itself aside; the
+    tools' caches, which tests running beside this one may create, aside too)."""
+    names = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
     jbplein = ROOT / ".jbplein"
     data = {str(p) for p in jbplein.rglob("*") if "tools" not in p.relative_to(jbplein).parts}
     return names | data
