@@ -6,6 +6,7 @@ lint and types.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -54,8 +55,12 @@ def ensure_chromium() -> None:
 
 
 def main(argv: list[str]) -> int:
-    fast = "--fast" in argv
-    pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    parser = argparse.ArgumentParser(prog="./jbplein test", description=__doc__)
+    parser.add_argument("--fast", action="store_true", help="skip lint, format and types")
+    parser.add_argument("pytest_args", nargs="*", help="after --: arguments for pytest")
+    args = parser.parse_args(argv)
+    fast = args.fast
+    pytest_args = list(args.pytest_args)
     steps = []
     if not fast:
         steps.append(run("ruff check", [str(BIN / "ruff"), "check", "."]))

@@ -24,10 +24,20 @@ async def meldingen(body: dict[str, Any]) -> dict[str, str]:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.intake.bare", description=__doc__)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("JBPLEIN_PORT", "8199")),
+        help="port on 127.0.0.1 (default: $JBPLEIN_PORT, else 8199)",
+    )
+    args = parser.parse_args()
     uvicorn.run(
         app,
         host="127.0.0.1",
-        port=int(os.environ["JBPLEIN_PORT"]),
+        port=args.port,
         log_level="warning",
         access_log=False,
     )

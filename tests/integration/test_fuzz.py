@@ -160,7 +160,11 @@ def fuzz(operation: Any, mode: GenerationMode, base_url: str, token: str) -> Non
         phases=[Phase.generate],
     )
     def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(base_url=base_url, headers=bearer(token), checks=CHECKS)
+        # Every operation declares the Bearer scheme; a negative case that leaves out or spoils
+        # the credential is sent as generated (and must be refused), every other one with it.
+        spoiled = case.operation.schema.is_security_param_negated(case)
+        headers = None if spoiled else bearer(token)
+        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
 
     try:
         check()

@@ -727,7 +727,7 @@ FORM = {
     "gezin.adres.huisnummer": "7",
     "gezin.kinderen.1.voornaam": "Sem",
     "gezin.kinderen.1.achternaam": "Visser",
-    "gezin.kinderen.1.geboortedatum": "2014-05-05",
+    "gezin.kinderen.1.geboortedatum": "05-05-2014",  # as staff type it: dd-mm-jjjj
     "gezin.ouders.0.voornaam": "Vera",
     "gezin.ouders.0.achternaam": "Visser",
     "gezin.ouders.0.rol": "moeder",
@@ -784,6 +784,7 @@ async def test_an_ondersteuner_registers_a_phoned_in_melding_with_the_same_rules
     assert stored.geregistreerd_door == "ondersteuner"
     assert stored.gemeente == "0622"
     assert stored.gegevens["gezin"]["kinderen"][0]["voornaam"] == "Sem", "empty rows dropped"
+    assert stored.gegevens["gezin"]["kinderen"][0]["geboortedatum"] == "2014-05-05"
 
 
 async def test_only_an_ondersteuner_registers_and_staff_see_the_list(

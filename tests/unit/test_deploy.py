@@ -3,11 +3,15 @@ services wait for healthy dependencies and run with production settings."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
 from jbplein_runner.nats_server import binary
 from jbplein_runner.system import SERVICES
@@ -51,3 +55,75 @@ def test_the_compose_file_runs_every_service_in_production_mode_after_its_depend
     for name in databases:
         assert f"CREATE DATABASE {name} " in init
     assert {"nats-1", "nats-2", "nats-3", "otel-collector", "jaeger"} <= set(services)
+
+
+_VARIABLE = re.compile(
+    r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+)
+
+
+def interpolate(text: str, environment: dict[str, str]) -> str:
+    """Compose's variable substitution: ``${X}``, ``${X:-default}``, ``${X-default}``,
+    ``${X:?error}``, ``${X?error}`` and ``$$``; a missing required variable is an error, as
+    ``docker compose`` makes it."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, arg = match.group("name"), match.group("op"), match.group("arg") or ""
+        value = environment.get(name)
+        unset = value is None or (op is not None and op.startswith(":") and value == "")
+        if op and op.endswith("?") and unset:
+            raise LookupError(f"{name}: {arg}")
+        if op and op.endswith("-") and unset:
+            return arg
+        return value or ""
+
+    return _VARIABLE.sub(substitute, text)
+
+
+def _operator_environment() -> dict[str, str]:
+    """What deploy/README.md tells the operator to export before ``docker compose up``."""
+    values = {
+        "POSTGRES_PASSWORD": "pg-" + "p" * 20,
+        "NATS_JBPLEIN_PASSWORD": "nats-" + "n" * 20,
+        "NATS_VEILIG_THUIS_PASSWORD": "vt-" + "v" * 20,
+        "NATS_SYS_PASSWORD": "sys-" + "s" * 20,
+        "JBPLEIN_SESSION_SECRET": "s" * 48,
+    }
+    for spec in SERVICES:
+        values[f"JBPLEIN_{spec.name.upper()}_DIENST_TOKEN"] = f"token-{spec.name}-" + "t" * 32
+    return values
+
+
+def test_every_service_builds_its_production_settings_from_the_compose_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    operator = _operator_environment()
+    compose = yaml.safe_load(interpolate((ROOT / "docker-compose.yml").read_text(), operator))
+    for name in [k for k in os.environ if k.startswith("JBPLEIN_")]:
+        monkeypatch.delenv(name)
+    for spec in SERVICES:
+        environment = {k: str(v) for k, v in compose["services"][spec.name]["environment"].items()}
+        with monkeypatch.context() as m:
+            for key, value in environment.items():
+                m.setenv(key, value)
+            settings_cls = importlib.import_module(f"{spec.module}.settings").Settings
+            try:
+                settings = settings_cls()
+            except ValidationError as exc:
+                pytest.fail(f"{spec.name} cannot start from docker-compose.yml: {exc}")
+        assert settings.omgeving == "productie"
+        assert settings.session_secret.get_secret_value() == operator["JBPLEIN_SESSION_SECRET"]
+        # a service calling another needs its own credential (tafel and notificatie fetch from
+        # intake and toewijzing); each service gets the one of its own account
+        token = operator[f"JBPLEIN_{spec.name.upper()}_DIENST_TOKEN"]
+        assert settings.dienst_token is not None
+        assert settings.dienst_token.get_secret_value() == token
+
+
+def test_compose_refuses_to_start_without_the_session_secret() -> None:
+    operator = _operator_environment()
+    del operator["JBPLEIN_SESSION_SECRET"]
+    with pytest.raises(LookupError, match="JBPLEIN_SESSION_SECRET"):
+        interpolate((ROOT / "docker-compose.yml").read_text(), operator)

@@ -9,6 +9,7 @@ checked-in files differ from what this module produces.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -125,7 +126,14 @@ def artefacts() -> dict[str, str]:
     return {**json_schemas(), "asyncapi.json": asyncapi()}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m jbplein_contracts.generate",
+        description=(
+            f"Write the JSON Schema of every event and the AsyncAPI document under {SCHEMAS} "
+            "(checked in; a test fails when they are stale)."
+        ),
+    ).parse_args(argv)
     for naam, inhoud in artefacts().items():
         pad = SCHEMAS / naam
         pad.parent.mkdir(parents=True, exist_ok=True)

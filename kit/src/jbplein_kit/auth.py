@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from .problems import Problem
@@ -202,14 +204,26 @@ UNAUTHENTICATED = Problem(
 )
 
 
-def requires(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
+# Declares the Bearer scheme in the OpenAPI document (components.securitySchemes, and security
+# on every operation that needs it); the check itself is ``requires``.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="The Bearer credential of your organisation (or of a plein service).",
+)
+
+
+def requires(*rollen: Rol) -> Callable[..., Awaitable[Actor]]:
     """A FastAPI dependency: the authenticated actor, who must hold one of ``rollen``."""
 
-    async def dependency(request: Request) -> Actor:
+    async def dependency(
+        request: Request,
+        credential: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    ) -> Actor:
         accounts: Accounts = request.app.state.accounts
         actor: Actor | None = getattr(request.state, "actor", None)
         if actor is None:
-            token = bearer_token(request)
+            token = credential.credentials.strip() if credential else None
             actor = accounts.by_token(token) if token else None
         if actor is None:
             raise UNAUTHENTICATED

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .headers import apply as security_headers
+
 PROBLEM_JSON = "application/problem+json"
 
 log = logging.getLogger("jbplein.problems")
@@ -150,7 +152,10 @@ def install(app: FastAPI) -> None:
         # The stack, not the message: a message may quote personal data.
         stack = "".join(traceback.format_tb(exc.__traceback__))
         log.error("unexpected error (%s)\n%s", type(exc).__name__, stack)
-        return problem_response(request, Problem(500, "An unexpected error occurred."))
+        response = problem_response(request, Problem(500, "An unexpected error occurred."))
+        # answered outside the middleware (Starlette's ServerErrorMiddleware): set them here
+        security_headers(response.headers, request.url.path)
+        return response
 
 
 def unavailable(retry_after: int = 5) -> Problem:

@@ -29,6 +29,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from jbplein_contracts.werkdagen import AMSTERDAM
 
+from . import weergave
 from .auth import Accounts, Actor, Rol
 from .inloggen import (
     APPARAAT_COOKIE,
@@ -121,6 +122,7 @@ def make_templates(service_templates: Path | None, globals_: dict[str, Any]) -> 
         loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), auto_reload=False
     )
     environment.globals.update({"lokaal": lokaal, "weekdag": weekdag, **globals_})
+    weergave.install(environment)
     return Jinja2Templates(env=environment)
 
 
@@ -148,9 +150,10 @@ def requires_screen(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
         actor = screen_actor(request)
         if actor is None or not await _session_live(request):
             raise LoginRequired(request.url.path)
+        # before the role check: the 403 page shows the header of whoever is logged in
+        request.state.actor = actor
         if rollen and not actor.heeft(*rollen):
             raise Forbidden
-        request.state.actor = actor
         return actor
 
     return dependency
@@ -308,7 +311,9 @@ def install(
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return templates.TemplateResponse(
+        if getattr(request.state, "actor", None) is None:
+            request.state.actor = screen_actor(request)
+        return render(
             request,
             "fout.html",
             {

@@ -21,7 +21,7 @@ from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import CloudEvent
 from jbplein_contracts.subjects import STREAM_TIMER, Stream, timer_verlopen
 
-from . import openapi, problems, screens
+from . import apidocs, openapi, problems, screens
 from .auth import Accounts
 from .bestanden import prive_proces, sqlite_prive
 from .clock import Clock, OffsetFileClock, SystemClock
@@ -29,6 +29,7 @@ from .db import is_sqlite, make_engine, make_sessionmaker, sqlite_file
 from .dienst import Diensten
 from .gemeenten import load_gemeenten
 from .guards import ApiRequestGuard
+from .headers import SecurityHeaders
 from .inbox import already_processed, record
 from .inloggen import Inloggen, request_bron
 from .messaging import Messaging, Subscription
@@ -340,14 +341,16 @@ class Service:
             version=version,
             lifespan=lifespan,
             openapi_url="/api/v1/openapi.json",
-            docs_url="/api/v1/docs",
+            docs_url=None,
             redoc_url=None,
         )
         app.state.service = self
         app.state.accounts = self.accounts
         problems.install(app)
         openapi.install(app)
+        apidocs.install(app, "/api/v1/openapi.json")
         app.add_middleware(ApiRequestGuard, max_body_bytes=self.settings.max_body_bytes)
+        app.add_middleware(SecurityHeaders)
         screens.install(
             app,
             screens.make_templates(templates, {"links": self.settings.links()}),

@@ -1,11 +1,15 @@
 """``python -m jbplein_runner up`` (what ``./jbplein up`` runs)."""
 
-import sys
+import argparse
 
-from .up import main
+from . import up
+
+parser = argparse.ArgumentParser(
+    prog="python -m jbplein_runner", description="Run the JB-plein on this machine."
+)
+commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+up.add_arguments(commands.add_parser("up", help=up.__doc__, description=up.__doc__))
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] != "up":
-        sys.stderr.write("usage: python -m jbplein_runner up [options]\n")
-        raise SystemExit(2)
-    raise SystemExit(main(sys.argv[2:]))
+    args = parser.parse_args()
+    raise SystemExit(up.run(args))

@@ -114,13 +114,20 @@ def read_credentials(credentials_file: Path) -> dict[str, dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m jbplein_runner.accounts FOLDER``: generate accounts for a deployment."""
+    import argparse
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        sys.stderr.write("usage: python -m jbplein_runner.accounts FOLDER\n")
-        return 2
-    accounts_file, credentials_file = ensure_accounts(Path(args[0]))
+    parser = argparse.ArgumentParser(
+        prog="python -m jbplein_runner.accounts",
+        description=(
+            "Generate the accounts of a deployment in FOLDER: accounts.toml (hashes only, for "
+            "the services) and credentials.toml (the tokens and passwords to hand out, 0600). "
+            "Existing files are kept."
+        ),
+    )
+    parser.add_argument("folder", type=Path, help="e.g. deploy/secrets")
+    args = parser.parse_args(argv)
+    accounts_file, credentials_file = ensure_accounts(args.folder)
     sys.stdout.write(f"accounts (hashes): {accounts_file}\ncredentials: {credentials_file}\n")
     return 0
 

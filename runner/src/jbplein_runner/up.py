@@ -20,8 +20,7 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="./jbplein up", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -38,6 +37,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
             type=int,
             default=_env_int(f"JBPLEIN_{spec.name.upper()}_PORT", spec.default_port),
         )
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="./jbplein up", description=__doc__)
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -50,7 +54,10 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(sys.argv[1:] if argv is None else argv)
+    return run(parse(sys.argv[1:] if argv is None else argv))
+
+
+def run(args: argparse.Namespace) -> int:
     prive_proces()  # the runner's own files too (its children get the same umask)
     system = System(
         data_dir=args.data_dir,

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from jbplein_kit.weergave import datum_uit_invoer
+
 from .schemas import MeldingIn
 
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -79,6 +81,8 @@ def uit_formulier(velden: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], di
         if naam == "spoed":
             data["spoed"] = waarde == "ja"
             continue
+        if naam.endswith("datum"):
+            waarde = datum_uit_invoer(waarde)  # typed as dd-mm-jjjj
         _zet(data, naam.split("."), waarde)
     for naam, waarden in meervoud.items():
         _zet(data, naam.split("."), waarden)

@@ -306,7 +306,7 @@ class AbonnementIn(Invoer):
         pattern=r"^[\x21-\x7e]+$",
         description="Sent as 'Authorization: Bearer <token>'; never shown again.",
     )
-    event_types: list[str] = Field(min_length=1, max_length=20)
+    event_types: list[partners.PartnerType] = Field(min_length=1, max_length=20)
     gemeenten: list[str] = Field(min_length=1, max_length=50)
 
     @field_validator("url")
@@ -322,7 +322,7 @@ class AbonnementOut(BaseModel):
     organisatie: str
     omschrijving: str
     url: str
-    event_types: list[str]
+    event_types: list[partners.PartnerType]
     gemeenten: list[str]
     actief: bool
     aangemaakt_op: datetime
@@ -450,7 +450,7 @@ class LeveringOut(BaseModel):
     abonnement_id: UUID
     organisatie: str
     event_id: UUID
-    event_type: str
+    event_type: partners.PartnerType
     gemeente: str
     status: Literal["te_bezorgen", "bezorgd", "mislukt"]
     pogingen: int

@@ -5,9 +5,10 @@ function that publishes an event and plans its deliveries in the caller's transa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import uuid4
 
+from pydantic import Field
 from sqlalchemy import select
 
 from jbplein_contracts.envelope import CloudEvent, GeadresseerdeGegevens
@@ -22,6 +23,10 @@ PARTNER_TYPES: frozenset[str] = frozenset(
     e.KANAAL.type for e in EVENTS if e.KANAAL.boom is Boom.PARTNER
 )
 """The event types a webhook subscription may name."""
+
+PartnerType = Annotated[str, Field(json_schema_extra={"enum": sorted(PARTNER_TYPES)})]
+"""A field holding a partner event type: an enum in the OpenAPI document (the API checks it and
+names the field when it is not one)."""
 
 ADRESSEERBAAR: frozenset[str] = frozenset(
     e.KANAAL.type for e in EVENTS if e.KANAAL.boom is Boom.PARTNER and e.KANAAL.geadresseerd

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jbplein_kit.auth import STAF, Actor, Rol
+from jbplein_kit.dienst import DienstFout
 from jbplein_kit.problems import Problem
 from jbplein_kit.screens import render, requires_screen, verify_csrf
-from jbplein_kit.service import ServiceDep, client_address
+from jbplein_kit.service import Service, ServiceDep, client_address
 
 from .api import (
     brief_van,
@@ -61,6 +62,21 @@ async def brieven_scherm(
     )
 
 
+async def regisseur_naam(service: Service, melding_id: UUID, code: str | None) -> str | None:
+    """The casusregisseur's name (staff see names, not codes), from toewijzing with the
+    service's own credential; None when it cannot be had or the case has moved on to
+    someone else since the letter."""
+    url = service.settings.toewijzing_url
+    if code is None or not url:
+        return None
+    try:
+        zaak = await service.diensten.haal(f"{url}/api/v1/zaken/{melding_id}")
+    except DienstFout:
+        return None
+    regisseur = zaak.get("regisseur") or {}
+    return str(regisseur["naam"]) if regisseur.get("code") == code else None
+
+
 @router.get("/brieven/{brief_id}")
 async def brief_scherm(
     brief_id: UUID, request: Request, service: ServiceDep, actor: Staf
@@ -73,6 +89,7 @@ async def brief_scherm(
         "brief.html",
         {
             "b": brief,
+            "regisseur": await regisseur_naam(service, brief.melding_id, brief.regisseur_ref),
             "statussen": STATUS,
             "varianten": VARIANT,
             "mag_verzenden": actor.heeft(Rol.ONDERSTEUNER, Rol.BEHEER),

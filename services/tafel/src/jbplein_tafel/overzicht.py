@@ -26,6 +26,8 @@ class Regel:
     item: AgendaItem | None
     besluit: Besluit | None
     aangehouden: bool = False
+    zelfde_gezin: list[TafelMelding] = field(default_factory=list)
+    """The gezin's other meldingen at the tafel (filled in on the agenda)."""
 
     @property
     def in_gevaar(self) -> bool:
@@ -98,7 +100,27 @@ async def agenda_van(uow: UnitOfWork, dag: date) -> list[SessieMetAgenda]:
             )
         )
         result.append(SessieMetAgenda(sessie, regels))
+    await _markeer_zelfde_gezin(uow, [r for s in result for r in s.regels])
     return result
+
+
+async def _markeer_zelfde_gezin(uow: UnitOfWork, regels: list[Regel]) -> None:
+    """Give each line the other meldingen about its gezin, so the agenda shows that two
+    meldingen (on this agenda or before) are about one family."""
+    refs = {r.melding.gezin_ref for r in regels if r.melding.gezin_ref is not None}
+    if not refs:
+        return
+    alle = (
+        await uow.session.scalars(
+            select(TafelMelding)
+            .where(TafelMelding.gezin_ref.in_(refs))
+            .order_by(TafelMelding.ontvangen_op, TafelMelding.id)
+        )
+    ).all()
+    for regel in regels:
+        regel.zelfde_gezin = [
+            m for m in alle if m.gezin_ref == regel.melding.gezin_ref and m.id != regel.melding.id
+        ]
 
 
 async def volgende_sessiedag(uow: UnitOfWork, vanaf: date) -> date | None:

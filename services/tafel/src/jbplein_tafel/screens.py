@@ -17,6 +17,7 @@ from jbplein_kit.auth import STAF, Actor, OrganisatieSoort, Rol
 from jbplein_kit.problems import Problem, validation_problem
 from jbplein_kit.screens import render, requires_screen, verify_csrf
 from jbplein_kit.service import Service, ServiceDep, client_address
+from jbplein_kit.weergave import datum_uit_invoer
 
 from . import agenda, besluiten, overzicht
 from .api import instellingen
@@ -95,6 +96,7 @@ async def _melding_scherm(
     fouten: dict[str, str] | None = None,
     waarden: dict[str, Any] | None = None,
     status_code: int = 200,
+    vastgelegd: bool = False,
 ) -> Response:
     async with service.unit_of_work() as uow:
         d = await overzicht.dossier(uow, melding_id)
@@ -129,6 +131,7 @@ async def _melding_scherm(
             "waarden": waarden or {},
             "is_voorzitter": actor.heeft(Rol.VOORZITTER),
             "mag_vastleggen": actor.heeft(Rol.ONDERSTEUNER, Rol.VOORZITTER),
+            "vastgelegd": vastgelegd,
             **_lijsten(service),
         },
         status_code=status_code,
@@ -137,9 +140,9 @@ async def _melding_scherm(
 
 @router.get("/meldingen/{melding_id}")
 async def melding_scherm(
-    melding_id: UUID, request: Request, service: ServiceDep, actor: Staf
+    melding_id: UUID, request: Request, service: ServiceDep, actor: Staf, vastgelegd: int = 0
 ) -> Response:
-    return await _melding_scherm(request, service, actor, melding_id)
+    return await _melding_scherm(request, service, actor, melding_id, vastgelegd=vastgelegd == 1)
 
 
 def _besluit_uit_formulier(form: Any) -> dict[str, Any]:
@@ -195,7 +198,8 @@ async def _vastleggen(
         return await _melding_scherm(
             request, service, actor, melding_id, _fouten(probleem), data, probleem.status
         )
-    return RedirectResponse(f"/meldingen/{melding_id}", status_code=303)
+    # the confirmation is shown on the melding (post/redirect/get: a reload records nothing)
+    return RedirectResponse(f"/meldingen/{melding_id}?vastgelegd=1", status_code=303)
 
 
 @router.post("/meldingen/{melding_id}/besluit")
@@ -280,7 +284,7 @@ async def sessie_toevoegen(
 ) -> Response:
     form = await request.form()
     try:
-        dag = date.fromisoformat(str(form.get("datum")))
+        dag = date.fromisoformat(datum_uit_invoer(str(form.get("datum"))))
         begin = time.fromisoformat(str(form.get("begin") or "10:00"))
         einde = time.fromisoformat(str(form.get("einde") or "12:00"))
         capaciteit = int(str(form.get("capaciteit") or instellingen(service).sessie_capaciteit))
