@@ -34,6 +34,7 @@ from jbplein_intake.settings import Settings as IntakeSettings
 from jbplein_kit.audit import AuditEntry
 from jbplein_kit.clock import ManualClock, wall_now
 from jbplein_kit.service import Service
+from jbplein_notificatie import doelen
 from jbplein_notificatie.app import create_app as notificatie_app
 from jbplein_notificatie.settings import Settings
 from jbplein_runner.nats_server import NatsServer
@@ -173,6 +174,12 @@ def intake_poort() -> bool:
 
 
 @pytest.fixture
+def interne_doelen() -> bool:
+    """JBPLEIN_WEBHOOK_INTERNE_DOELEN: the tests' receivers are on loopback."""
+    return True
+
+
+@pytest.fixture
 async def plein(
     nats_server: NatsServer,
     database_factory: Callable[[str], Awaitable[str]],
@@ -181,6 +188,7 @@ async def plein(
     tokens: dict[str, str],
     referentie: str | None,
     intake_poort: bool,
+    interne_doelen: bool,
 ) -> AsyncIterator[Plein]:
     poort = free_port() if intake_poort else None
     with ExitStack() as stack:
@@ -231,6 +239,7 @@ async def plein(
                 webhook_eerste_wachttijd_seconden=60,
                 webhook_max_wachttijd_seconden=3600,
                 webhook_opgeven_na_seconden=6 * 3600,
+                webhook_interne_doelen=interne_doelen,
             ),
             clock,
         )
@@ -586,6 +595,110 @@ async def test_a_subscription_names_partner_events_and_onboarded_municipalities_
         "/api/v1/abonnementen", json={}, headers=bearer(plein.tokens["veilig-thuis-api"])
     )
     assert partner.status_code == 403
+
+
+# --- webhook targets (issue 11) --------------------------------------------------------------
+
+PUBLIEK = "93.184.215.14"
+"""A public address (TEST-NET ranges are not public to ``ipaddress``)."""
+
+INTERNE_DOELEN = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:9/x",
+    "http://localhost:8104/api/v1/leveringen",
+    "http://10.1.2.3/x",
+    "http://192.168.1.1/x",
+    "http://172.16.0.1/x",
+    "http://100.64.0.1/x",
+    "http://0.0.0.0/x",
+    "http://[::1]/x",
+    "http://[::ffff:127.0.0.1]/x",
+    "http://[64:ff9b::a9fe:a9fe]/x",
+    "http://[2002:7f00:1::]/x",
+    "http://[fe80::1]/x",
+    "http://[fd00::1]/x",
+    "http://224.0.0.1/x",
+    "http://2130706433/x",
+    "http://nergens.invalid/x",
+]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """A resolver the test controls for the names it lists; others resolve as usual."""
+    namen: dict[str, list[str]] = {}
+    echt = doelen.resolve
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return namen[host] if host in namen else await echt(host, port)
+
+    monkeypatch.setattr(doelen, "resolve", resolve)
+    return namen
+
+
+@pytest.mark.parametrize("interne_doelen", [False])
+async def test_a_callback_to_an_internal_address_is_refused_when_subscribing(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    dns["partner.example"] = [PUBLIEK]
+    dns["gemengd.example"] = [PUBLIEK, "10.0.0.7"]
+    for url in [*INTERNE_DOELEN, "https://gemengd.example/x"]:
+        r = await plein.client.post(
+            "/api/v1/abonnementen",
+            json={
+                "organisatie": "veilig-thuis",
+                "omschrijving": "Zaaksysteem",
+                "url": url,
+                "token": "partner-geheim-0123456789",
+                "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
+                "gemeenten": ["0599"],
+            },
+            headers=bearer(plein.tokens["beheer"]),
+        )
+        assert r.status_code == 422, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [p["name"] for p in r.json()["invalidParams"]] == ["url"], url
+    opgeslagen = await plein.client.get(
+        "/api/v1/abonnementen", headers=bearer(plein.tokens["beheer"])
+    )
+    assert opgeslagen.json() == [], "nothing stored"
+    await abonneer(plein, "https://partner.example/jbplein/events")
+
+
+@pytest.mark.parametrize("interne_doelen", [False])
+async def test_a_callback_whose_name_resolves_inside_by_now_is_not_called(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    """DNS changed after the subscription was made: the delivery checks again and does not
+    connect; the attempt is logged, and the delivery is tried again later."""
+    with ontvanger() as partner:
+        url = partner.url.replace("127.0.0.1", "partner.example")
+        dns["partner.example"] = [PUBLIEK]
+        await abonneer(plein, url)
+        dns["partner.example"] = ["127.0.0.1"]
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        [lev] = await eventually(lambda: _n(leveringen(plein), 1), timeout=30)
+        geweigerd = await eventually(lambda: _met_pogingen(plein, lev["id"], 1), timeout=30)
+        assert geweigerd["status"] == "te_bezorgen"
+        assert geweigerd["log"][0]["fout"] == "DoelGeweigerd"
+        assert geweigerd["log"][0]["http_status"] is None
+        assert partner.ontvangen == []
+
+
+async def test_a_delivery_connects_to_the_address_it_checked(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    """The name is resolved and checked once, and the connection goes to that address (a
+    name no real DNS knows reaches the receiver), with the name in ``Host``."""
+    with ontvanger() as partner:
+        dns["partner.example"] = ["127.0.0.1"]
+        await abonneer(plein, partner.url.replace("127.0.0.1", "partner.example"))
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        await eventually(lambda: _n(_gelukt(partner), 1), timeout=30)
+        poort = partner.url.split(":")[2].split("/")[0]
+        assert partner.gelukt[0].headers["host"] == f"partner.example:{poort}"
 
 
 # --- the screens ---------------------------------------------------------------------------
