@@ -100,6 +100,9 @@ class Bezorger:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.webhook_timeout_seconden),
                 follow_redirects=False,
+                # A connection is pooled by address, not by name: two partners behind one
+                # address would share one TLS session checked for the first one's name.
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
         return self._client
 
