@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -699,6 +701,44 @@ async def test_a_delivery_connects_to_the_address_it_checked(
         await eventually(lambda: _n(_gelukt(partner), 1), timeout=30)
         poort = partner.url.split(":")[2].split("/")[0]
         assert partner.gelukt[0].headers["host"] == f"partner.example:{poort}"
+
+
+def certificaat(folder: Path, naam: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``naam`` (its own CA), made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a test certificate")
+    cert, key = folder / f"{naam}.pem", folder / f"{naam}.key"
+    opdracht = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    opdracht += ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={naam}"]
+    opdracht += ["-addext", f"subjectAltName=DNS:{naam}"]
+    subprocess.run(
+        opdracht,
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_a_tls_delivery_to_the_checked_address_still_checks_the_certificate_by_name(
+    plein: Plein, dns: dict[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connecting to the checked address keeps TLS honest: the name goes in SNI and the
+    certificate must be the name's. Two names on one address, the certificate of one."""
+    cert, key = certificaat(tmp_path, "partner.example")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the receiver's certificate is trusted
+    dns["partner.example"] = dns["ander.example"] = ["127.0.0.1"]
+    with ontvanger(tls=(cert, key)) as partner:
+        await abonneer(plein, partner.url.replace("127.0.0.1", "partner.example"))
+        await abonneer(plein, partner.url.replace("127.0.0.1", "ander.example"))
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        await eventually(lambda: _n(_gelukt(partner), 1), timeout=30)
+        geweigerd = await eventually(
+            lambda: _n(leveringen(plein, status="te_bezorgen"), 1), timeout=30
+        )
+        [poging] = (await eventually(lambda: _met_pogingen(plein, geweigerd[0]["id"], 1)))["log"]
+        assert poging["fout"] == "ConnectError", "ander.example's certificate is not this one"
+        assert [o.headers["host"].split(":")[0] for o in partner.ontvangen] == ["partner.example"]
 
 
 # --- the screens ---------------------------------------------------------------------------
