@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from jbplein_intake.settings import Settings as IntakeSettings
 from jbplein_kit.audit import AuditEntry
 from jbplein_kit.clock import ManualClock, wall_now
 from jbplein_kit.service import Service
+from jbplein_notificatie import doelen
 from jbplein_notificatie.app import create_app as notificatie_app
 from jbplein_notificatie.settings import Settings
 from jbplein_runner.nats_server import NatsServer
@@ -173,6 +176,12 @@ def intake_poort() -> bool:
 
 
 @pytest.fixture
+def interne_doelen() -> bool:
+    """JBPLEIN_WEBHOOK_INTERNE_DOELEN: the tests' receivers are on loopback."""
+    return True
+
+
+@pytest.fixture
 async def plein(
     nats_server: NatsServer,
     database_factory: Callable[[str], Awaitable[str]],
@@ -181,6 +190,7 @@ async def plein(
     tokens: dict[str, str],
     referentie: str | None,
     intake_poort: bool,
+    interne_doelen: bool,
 ) -> AsyncIterator[Plein]:
     poort = free_port() if intake_poort else None
     with ExitStack() as stack:
@@ -231,6 +241,7 @@ async def plein(
                 webhook_eerste_wachttijd_seconden=60,
                 webhook_max_wachttijd_seconden=3600,
                 webhook_opgeven_na_seconden=6 * 3600,
+                webhook_interne_doelen=interne_doelen,
             ),
             clock,
         )
@@ -592,6 +603,152 @@ async def test_a_subscription_names_partner_events_and_onboarded_municipalities_
         "/api/v1/abonnementen", json={}, headers=bearer(plein.tokens["veilig-thuis-api"])
     )
     assert partner.status_code == 403
+
+
+# --- webhook targets (issue 11) --------------------------------------------------------------
+
+PUBLIEK = "93.184.215.14"
+"""A public address (TEST-NET ranges are not public to ``ipaddress``)."""
+
+INTERNE_DOELEN = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:9/x",
+    "http://localhost:8104/api/v1/leveringen",
+    "http://10.1.2.3/x",
+    "http://192.168.1.1/x",
+    "http://172.16.0.1/x",
+    "http://100.64.0.1/x",
+    "http://0.0.0.0/x",
+    "http://[::1]/x",
+    "http://[::ffff:127.0.0.1]/x",
+    "http://[64:ff9b::a9fe:a9fe]/x",
+    "http://[2002:7f00:1::]/x",
+    "http://[fe80::1]/x",
+    "http://[fd00::1]/x",
+    "http://224.0.0.1/x",
+    "http://2130706433/x",
+    "http://nergens.invalid/x",
+]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """A resolver the test controls for the names it lists; others resolve as usual."""
+    namen: dict[str, list[str]] = {}
+    echt = doelen.resolve
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return namen[host] if host in namen else await echt(host, port)
+
+    monkeypatch.setattr(doelen, "resolve", resolve)
+    return namen
+
+
+@pytest.mark.parametrize("interne_doelen", [False])
+async def test_a_callback_to_an_internal_address_is_refused_when_subscribing(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    dns["partner.example"] = [PUBLIEK]
+    dns["gemengd.example"] = [PUBLIEK, "10.0.0.7"]
+    for url in [*INTERNE_DOELEN, "https://gemengd.example/x"]:
+        r = await plein.client.post(
+            "/api/v1/abonnementen",
+            json={
+                "organisatie": "veilig-thuis",
+                "omschrijving": "Zaaksysteem",
+                "url": url,
+                "token": "partner-geheim-0123456789",
+                "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
+                "gemeenten": ["0599"],
+            },
+            headers=bearer(plein.tokens["beheer"]),
+        )
+        assert r.status_code == 422, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [p["name"] for p in r.json()["invalidParams"]] == ["url"], url
+    opgeslagen = await plein.client.get(
+        "/api/v1/abonnementen", headers=bearer(plein.tokens["beheer"])
+    )
+    assert opgeslagen.json() == [], "nothing stored"
+    await abonneer(plein, "https://partner.example/jbplein/events")
+
+
+@pytest.mark.parametrize("interne_doelen", [False])
+async def test_a_callback_whose_name_resolves_inside_by_now_is_not_called(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    """DNS changed after the subscription was made: the delivery checks again and does not
+    connect; the attempt is logged, and the delivery is tried again later."""
+    with ontvanger() as partner:
+        url = partner.url.replace("127.0.0.1", "partner.example")
+        dns["partner.example"] = [PUBLIEK]
+        await abonneer(plein, url)
+        dns["partner.example"] = ["127.0.0.1"]
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        [lev] = await eventually(lambda: _n(leveringen(plein), 1), timeout=30)
+        geweigerd = await eventually(lambda: _met_pogingen(plein, lev["id"], 1), timeout=30)
+        assert geweigerd["status"] == "te_bezorgen"
+        assert geweigerd["log"][0]["fout"] == "DoelGeweigerd"
+        assert geweigerd["log"][0]["http_status"] is None
+        assert partner.ontvangen == []
+
+
+async def test_a_delivery_connects_to_the_address_it_checked(
+    plein: Plein, dns: dict[str, list[str]]
+) -> None:
+    """The name is resolved and checked once, and the connection goes to that address (a
+    name no real DNS knows reaches the receiver), with the name in ``Host``."""
+    with ontvanger() as partner:
+        dns["partner.example"] = ["127.0.0.1"]
+        await abonneer(plein, partner.url.replace("127.0.0.1", "partner.example"))
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+        await eventually(lambda: _n(_gelukt(partner), 1), timeout=30)
+        poort = partner.url.split(":")[2].split("/")[0]
+        assert partner.gelukt[0].headers["host"] == f"partner.example:{poort}"
+
+
+def certificaat(folder: Path, naam: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``naam`` (its own CA), made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a test certificate")
+    cert, key = folder / f"{naam}.pem", folder / f"{naam}.key"
+    opdracht = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    opdracht += ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={naam}"]
+    opdracht += ["-addext", f"subjectAltName=DNS:{naam}"]
+    subprocess.run(
+        opdracht,
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_a_tls_delivery_to_the_checked_address_still_checks_the_certificate_by_name(
+    plein: Plein, dns: dict[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connecting to the checked address keeps TLS honest: the name goes in SNI and the
+    certificate must be the name's. Two names on one address, the certificate of one."""
+    cert, key = certificaat(tmp_path, "partner.example")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the receiver's certificate is trusted
+    dns["partner.example"] = dns["ander.example"] = ["127.0.0.1"]
+    with ontvanger(tls=(cert, key)) as partner:
+        await abonneer(plein, partner.url.replace("127.0.0.1", "partner.example"))
+        await abonneer(plein, partner.url.replace("127.0.0.1", "ander.example"))
+        m = await plein.melding("vrijwillig")
+        await plein.besluit(UUID(m["id"]), Aanpak.VRIJWILLIG)
+
+        async def beide_geprobeerd() -> list[dict[str, Any]]:
+            alle = await leveringen(plein)
+            return alle if len(alle) == 2 and all(x["pogingen"] >= 1 for x in alle) else []
+
+        uitkomst = {x["status"]: x for x in await eventually(beide_geprobeerd, timeout=30)}
+        assert set(uitkomst) == {"bezorgd", "te_bezorgen"}, uitkomst
+        assert uitkomst["te_bezorgen"]["laatste_fout"] == "ConnectError", (
+            "ander.example's certificate is not this one"
+        )
+        assert [o.headers["host"].split(":")[0] for o in partner.ontvangen] == ["partner.example"]
 
 
 # --- the screens ---------------------------------------------------------------------------

@@ -4,11 +4,13 @@ GETs too, answering ``body`` (and ``location``), as a service or an attacker's s
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -45,7 +47,8 @@ class Ontvanger:
 
 
 @contextmanager
-def ontvanger(**kwargs: object) -> Iterator[Ontvanger]:
+def ontvanger(tls: tuple[Path, Path] | None = None, **kwargs: object) -> Iterator[Ontvanger]:
+    """A receiver on loopback; with ``tls`` (certificate, key) it speaks HTTPS."""
     staat = Ontvanger(**kwargs)  # type: ignore[arg-type]
 
     class Handler(BaseHTTPRequestHandler):
@@ -85,7 +88,13 @@ def ontvanger(**kwargs: object) -> Iterator[Ontvanger]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    staat.url = f"http://127.0.0.1:{server.server_port}/jbplein/events"
+    scheme = "http"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    staat.url = f"{scheme}://127.0.0.1:{server.server_port}/jbplein/events"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -102,6 +102,12 @@ class System:
                 "JBPLEIN_DIENST_TOKEN": self.tokens[f"dienst-{spec.name}"],
                 "JBPLEIN_TELEMETRY": env.get("JBPLEIN_TELEMETRY", self.telemetry),
                 "JBPLEIN_TELEMETRY_FILE": str(self.data_dir / "telemetry" / f"{spec.name}.jsonl"),
+                # The embedded mode runs on one machine: a partner's test endpoint is local
+                # (production refuses this, so it is never the default there).
+                "JBPLEIN_WEBHOOK_INTERNE_DOELEN": env.get(
+                    "JBPLEIN_WEBHOOK_INTERNE_DOELEN",
+                    "false" if env.get("JBPLEIN_OMGEVING") == "productie" else "true",
+                ),
             }
         )
         for other in SERVICES:

@@ -29,7 +29,7 @@ from jbplein_kit.problems import Problem, invalid_param
 from jbplein_kit.service import Service, ServiceDep, client_address
 from jbplein_kit.uow import UnitOfWork
 
-from . import partners
+from . import doelen, partners
 from .models import (
     GEREED,
     MISLUKT,
@@ -361,6 +361,21 @@ def _controleer(service: Service, invoer: AbonnementIn) -> None:
         raise Problem(400, "The subscription does not fit.", invalid_params=problemen)
 
 
+async def _controleer_doel(invoer: AbonnementIn) -> None:
+    """The callback must be a public address (after resolving its name): a 422 naming the
+    field otherwise. Checked again before every delivery (:mod:`.doelen`)."""
+    url = invoer.url
+    poort = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        await doelen.controleer(doelen.host(url.host or ""), poort, interne_toegestaan=False)
+    except doelen.DoelGeweigerd as fout:
+        raise Problem(
+            422,
+            "The callback is not a public address.",
+            invalid_params=[invalid_param("url", fout.reden, "forbidden_target")],
+        ) from fout
+
+
 @router.post(
     "/abonnementen",
     response_model=AbonnementOut,
@@ -371,6 +386,8 @@ async def abonnement_aanmaken(
     invoer: AbonnementIn, service: ServiceDep, actor: Beheer, response: Response
 ) -> AbonnementOut:
     _controleer(service, invoer)
+    if not instellingen(service).webhook_interne_doelen:
+        await _controleer_doel(invoer)
     async with service.unit_of_work() as uow:
         abonnement = Abonnement(
             id=uuid4(),

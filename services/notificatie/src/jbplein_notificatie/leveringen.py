@@ -15,6 +15,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -28,6 +29,7 @@ from jbplein_contracts.v1 import LeveringMislukt, LeveringMisluktData
 from jbplein_kit.service import Service
 from jbplein_kit.uow import UnitOfWork
 
+from . import doelen
 from .models import BEZORGD, MISLUKT, TE_BEZORGEN, Abonnement, Levering, Poging
 from .settings import Settings
 
@@ -98,6 +100,9 @@ class Bezorger:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.webhook_timeout_seconden),
                 follow_redirects=False,
+                # A connection is pooled by address, not by name: two partners behind one
+                # address would share one TLS session checked for the first one's name.
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
         return self._client
 
@@ -125,6 +130,24 @@ class Bezorger:
                 dict(levering.trace_context),
             )
 
+    async def _doel(self, url: str, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, Any]]:
+        """The callback's URL with its host replaced by the address checked just now (DNS may
+        have changed since the subscription was made, and may change again between a check
+        and a connection of its own); the name still goes in ``Host`` and, for TLS, in SNI and
+        the certificate check."""
+        callback = httpx.URL(url)
+        poort = callback.port or (443 if callback.scheme == "https" else 80)
+        adressen = await doelen.controleer(
+            doelen.host(callback.host),
+            poort,
+            interne_toegestaan=self.settings.webhook_interne_doelen,
+        )
+        headers["Host"] = callback.netloc.decode("ascii")
+        extensions: dict[str, Any] = {}
+        if callback.scheme == "https":
+            extensions["sni_hostname"] = callback.host
+        return callback.copy_with(host=str(adressen[0])), extensions
+
     async def bezorg_een(self) -> int:
         """Try one due delivery; returns 1 when one was tried."""
         claim = await self._claim()
@@ -149,9 +172,15 @@ class Bezorger:
             fout: str | None = None
             gevraagd_header: str | None = None
             try:
-                response = await self.client().post(url, content=payload, headers=headers)
+                doel, extensions = await self._doel(url, headers)
+                response = await self.client().post(
+                    doel, content=payload, headers=headers, extensions=extensions
+                )
                 status = response.status_code
                 gevraagd_header = response.headers.get("retry-after")
+            except doelen.DoelGeweigerd as exc:
+                fout = "DoelGeweigerd"
+                log.warning("delivery %s not sent: %s", levering_id, exc.reden)
             except httpx.HTTPError as exc:
                 fout = type(exc).__name__
             duur_ms = int((time.monotonic() - begin) * 1000)

@@ -42,9 +42,18 @@ class Settings(ServiceSettings):
     webhook_alleen_https: bool = Field(
         default=False, description="Refuse subscriptions to a plain http:// callback."
     )
+    webhook_interne_doelen: bool = Field(
+        default=False,
+        description=(
+            "Allow callbacks to loopback, private and link-local addresses: for the embedded "
+            "mode and tests only; refused in production."
+        ),
+    )
 
     @model_validator(mode="after")
-    def _https_in_productie(self) -> Self:
+    def _veilige_webhooks_in_productie(self) -> Self:
         if self.omgeving == "productie" and not self.webhook_alleen_https:
             raise ValueError("production needs JBPLEIN_WEBHOOK_ALLEEN_HTTPS=true")
+        if self.omgeving == "productie" and self.webhook_interne_doelen:
+            raise ValueError("production refuses JBPLEIN_WEBHOOK_INTERNE_DOELEN=true")
         return self
