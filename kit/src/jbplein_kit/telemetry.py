@@ -185,9 +185,7 @@ def setup_telemetry(service: str, settings: ServiceSettings) -> Telemetry:
                 JsonLinesSpanExporter(RotatingLines(path, **cap)), schedule_delay_millis=1000
             )
         )
-        metric_exporter = JsonLinesMetricExporter(
-            RotatingLines(metrics_path, **cap)
-        )
+        metric_exporter = JsonLinesMetricExporter(RotatingLines(metrics_path, **cap))
     elif settings.telemetry == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -66,11 +66,10 @@ async def regisseur_naam(service: Service, melding_id: UUID, code: str | None) -
     """The casusregisseur's name (staff see names, not codes), from toewijzing with the
     service's own credential; None when it cannot be had or the case has moved on to
     someone else since the letter."""
-    url = service.settings.toewijzing_url
-    if code is None or not url:
+    if code is None or not service.settings.toewijzing_url:
         return None
     try:
-        zaak = await service.diensten.haal(f"{url}/api/v1/zaken/{melding_id}")
+        zaak = await service.diensten.haal("toewijzing", f"/api/v1/zaken/{melding_id}")
     except DienstFout:
         return None
     regisseur = zaak.get("regisseur") or {}
