@@ -1,7 +1,9 @@
 """The plein's scenarios against the real processes, started as ``./jbplein up`` starts them, over
-HTTP and NATS only. One system per database backend runs all of them, each with its own
-gezinnen; time is moved through the processes' clock file (forward only, and only by the last
-scenario), so no test waits for days.
+HTTP and NATS only. Each scenario stands alone: it makes its own gezinnen (and its own partner
+subscription), so that it runs by itself, in any order and on any pytest worker. They share a
+system per database backend and worker, its clock at ``T0``; the scenario that moves time
+forward (through the processes' clock file, so that no test waits for days) has a system of its
+own.
 
 1. vrijwillig; 2. drang → regisseur → contact within 5 working days; 3. raadsonderzoek → VTO,
 regisseur and letter at once; 4. a 2-day deadline missed and reported; 5. a second melding
@@ -15,8 +17,10 @@ import asyncio
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,35 +36,27 @@ from jbplein_runner.system import SERVICES
 from ..conftest import bearer, eventually
 from ..support import databases
 from ..support.meldingen import melding
-from ..support.ontvanger import Ontvanger, ontvanger
+from ..support.ontvanger import ontvanger
 from .conftest import Up
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=AMSTERDAM)  # Tuesday, before the agenda closes at 9
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @dataclass
 class Systeem:
     up: Up
-    partner: Ontvanger
-    """A partner's webhook endpoint, subscribed by the first scenario."""
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def systeem(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Systeem]:
-    """One ``./jbplein up`` for all scenarios of a backend, its clock set to ``T0``."""
-    folder = tmp_path_factory.mktemp(f"scenarios-{request.param}")
+@contextmanager
+def gestart(folder: Path, backend: str) -> Iterator[Systeem]:
+    """A ``./jbplein up`` on ``backend`` (a fresh database per service), its clock at ``T0``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JBPLEIN_")}
     env["JBPLEIN_OUTBOX_POLL_SECONDS"] = "0.5"
     env["JBPLEIN_CLOCK_FILE"] = str(folder / "clock-offset")
     gemaakt: list[str] = []
-    server = databases.postgres_server_url() if request.param == "postgres" else None
-    if request.param == "postgres":
-        if server is None:
-            pytest.skip("no PostgreSQL: set TEST_DATABASE_URL, or run a Docker engine")
+    server = databases.postgres_server() if backend == "postgres" else None
+    if server is not None:
         for spec in SERVICES:
             url = asyncio.run(databases.create_postgres_database(server))
             gemaakt.append(url)
@@ -72,15 +68,33 @@ def systeem(
         env=env,
     )
     system.set_time(T0)
-    system.start()
     try:
-        with ontvanger() as partner:
-            yield Systeem(system, partner)
+        system.start()
+        try:
+            yield Systeem(system)
+        finally:
+            system.stop()
     finally:
-        system.stop()
-    for url in gemaakt:
-        assert server is not None
-        asyncio.run(databases.drop_postgres_database(server, url))
+        for url in gemaakt:
+            assert server is not None
+            asyncio.run(databases.drop_postgres_database(server, url))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def systeem(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Systeem]:
+    """The system the scenarios of a backend share (on one pytest worker); none moves its
+    clock."""
+    with gestart(tmp_path_factory.mktemp(f"scenarios-{request.param}"), request.param) as s:
+        yield s
+
+
+@pytest.fixture(params=BACKENDS)
+def eigen_systeem(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Systeem]:
+    """A system for one scenario alone: one that moves the clock."""
+    with gestart(tmp_path, request.param) as s:
+        yield s
 
 
 class Plein:
@@ -88,7 +102,6 @@ class Plein:
 
     def __init__(self, systeem: Systeem, client: httpx.AsyncClient) -> None:
         self.up = systeem.up
-        self.partner = systeem.partner
         self.client = client
         self.tokens = self.up.tokens
 
@@ -176,6 +189,12 @@ async def plein(systeem: Systeem) -> Any:
         yield Plein(systeem, client)
 
 
+@pytest.fixture
+async def eigen_plein(eigen_systeem: Systeem) -> Any:
+    async with httpx.AsyncClient(timeout=15) as client:
+        yield Plein(eigen_systeem, client)
+
+
 def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> dict[str, Any]:
     return melding(
         gezin__ouders=[{"voornaam": "Ouder", "achternaam": achternaam, "rol": "moeder"}],
@@ -185,23 +204,6 @@ def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> 
         gezin__adres={"postcode": postcode, "huisnummer": "1", "wijk": "Feijenoord"},
         **extra,
     )
-
-
-async def test_0_a_partner_subscribes_to_besluiten_by_webhook(plein: Plein) -> None:
-    partner = plein.partner
-    r = await plein.client.post(
-        f"{plein.up.url('notificatie')}/api/v1/abonnementen",
-        json={
-            "organisatie": "wijkteam-rotterdam",
-            "omschrijving": "Zaaksysteem wijkteams",
-            "url": partner.url,
-            "token": "wijkteam-geheim-0123456789",
-            "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
-            "gemeenten": ["0599"],
-        },
-        headers=bearer(plein.tokens["beheer"]),
-    )
-    assert r.status_code == 201, r.text
 
 
 async def test_1_vrijwillig_the_help_goes_on_and_the_gezin_gets_its_letter(plein: Plein) -> None:
@@ -310,21 +312,48 @@ async def test_6_spoed_is_planned_ahead_of_the_others(plein: Plein) -> None:
     assert agenda["agenda"][0]["spoed"] is True
 
 
-async def test_7_the_partners_webhook_received_the_besluiten(plein: Plein) -> None:
-    partner = plein.partner
+async def test_7_a_partners_webhook_receives_the_besluiten(plein: Plein) -> None:
+    with ontvanger() as partner:
+        r = await plein.client.post(
+            f"{plein.up.url('notificatie')}/api/v1/abonnementen",
+            json={
+                "organisatie": "wijkteam-rotterdam",
+                "omschrijving": "Zaaksysteem wijkteams",
+                "url": partner.url,
+                "token": "wijkteam-geheim-0123456789",
+                "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
+                "gemeenten": ["0599"],
+            },
+            headers=bearer(plein.tokens["beheer"]),
+        )
+        assert r.status_code == 201, r.text
+        besloten: dict[str, str] = {}
+        for aanpak, team, kind, bsn, postcode in (
+            ("vrijwillig", "wijkteam-rotterdam", "Hugo", "100000083", "3075 HA"),
+            ("drang", "wijkteam-rotterdam", "Ilse", "100000095", "3075 HB"),
+            ("raadsonderzoek", "rvdk", "Joop", "100000101", "3075 HC"),
+        ):
+            m = await plein.melden(gezin(kind, "Hendriks", bsn, postcode))
+            await plein.besluit(m["id"], aanpak, jeugdbeschermingsteam=["jbrr", team])
+            besloten[m["id"]] = aanpak
 
-    async def ontvangen() -> Any:
-        return len(partner.gelukt) >= 3
+        def van_ons() -> list[dict[str, Any]]:
+            events = [json.loads(o.body) for o in partner.gelukt]
+            return [e for e in events if e["data"]["zaak_ref"] in besloten]
 
-    await eventually(ontvangen, timeout=30)
-    events = [json.loads(o.body) for o in partner.gelukt]
-    assert {e["data"]["aanpak"] for e in events} >= {"vrijwillig", "drang", "raadsonderzoek"}
-    assert all(
-        o.headers["authorization"] == "Bearer wijkteam-geheim-0123456789" for o in partner.gelukt
-    )
+        async def ontvangen() -> Any:
+            return len(van_ons()) >= len(besloten)
+
+        await eventually(ontvangen, timeout=60)
+        assert {e["data"]["zaak_ref"]: e["data"]["aanpak"] for e in van_ons()} == besloten
+        assert all(
+            o.headers["authorization"] == "Bearer wijkteam-geheim-0123456789"
+            for o in partner.gelukt
+        )
 
 
-async def test_8_a_missed_two_day_deadline_is_reported_never_silent(plein: Plein) -> None:
+async def test_8_a_missed_two_day_deadline_is_reported_never_silent(eigen_plein: Plein) -> None:
+    plein = eigen_plein
     m = await plein.melden(gezin("Gijs", "Gerritsen", "100000071", "3074 GG"))
     assert m["bespreken_uiterlijk"] == "2026-12-03"
     await plein.aan_tafel(m["id"])
