@@ -330,9 +330,14 @@ class Pijplijn:
         return Uitkomst(self.sporen, seconden, self.fouten)
 
     async def _wacht(
-        self, melders: asyncio.Future[Any], binnen: float | None, stilstand: float | None
+        self,
+        melders: asyncio.Future[Any],
+        binnen: float | None,
+        stilstand: float | None,
+        tik: float = 1.0,
     ) -> str | None:
-        """Wait until every melding is submitted and through; or say why not."""
+        """Wait until every melding is submitted and through, looking every ``tik`` seconds;
+        or say why not."""
         begin = time.monotonic()
         while not (melders.done() and self._klaar.is_set()):
             if melders.done():
@@ -343,10 +348,10 @@ class Pijplijn:
             if stilstand is not None and nu - self.laatste_voortgang > stilstand:
                 return f"no melding moved on for {stilstand:.0f} s"
             if self._klaar.is_set():
-                await asyncio.wait([melders], timeout=1)
+                await asyncio.wait([melders], timeout=tik)
             else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._klaar.wait(), 1)
+                    await asyncio.wait_for(self._klaar.wait(), tik)
         return None
 
     async def _meld_voortgang(self) -> None:
