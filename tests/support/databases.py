@@ -2,7 +2,8 @@
 through testcontainers where a Docker engine is reachable. Each test gets its own database.
 
 A PostgreSQL server that is named but cannot be reached makes its tests skip, saying why (the
-server is tried once per test process), rather than fail each of them with a connection error.
+server is tried once per test process), rather than fail each of them with a connection error;
+with ``JBPLEIN_REQUIRE_POSTGRES=1`` (CI) they fail with that reason instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
 import pytest
@@ -77,12 +79,18 @@ def postgres_server() -> str:
     none or it cannot be reached."""
     url = postgres_server_url()
     if url is None:
-        pytest.skip("no PostgreSQL: set TEST_DATABASE_URL, or run a Docker engine")
+        _without("no PostgreSQL: set TEST_DATABASE_URL, or run a Docker engine")
     why = unreachable(url)
     if why is not None:
         shown = make_url(url).render_as_string(hide_password=True)
-        pytest.skip(f"PostgreSQL at {shown} unreachable ({why})")
+        _without(f"PostgreSQL at {shown} unreachable ({why})")
     return url
+
+
+def _without(reason: str) -> NoReturn:
+    if os.environ.get("JBPLEIN_REQUIRE_POSTGRES") == "1":  # CI: never green without it
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def _asyncpg_dsn(url: str) -> str:
