@@ -1,9 +1,10 @@
 """The plein's scenarios against the real processes, started as ``./jbplein up`` starts them, over
 HTTP and NATS only. Each scenario stands alone: it makes its own gezinnen (and its own partner
 subscription), so that it runs by itself, in any order and on any pytest worker. They share a
-system per database backend and worker, its clock at ``T0``; the scenario that moves time
-forward (through the processes' clock file, so that no test waits for days) has a system of its
-own.
+system per database backend and worker, its clock starting at ``T0``; none depends on where
+that clock stands by then (dates are checked against the melding's or besluit's own moment).
+The scenario that moves time past a deadline (through the processes' clock file, so that no
+test waits for days) has a system of its own, and checks the dates from ``T0``.
 
 1. vrijwillig; 2. drang → regisseur → contact within 5 working days; 3. raadsonderzoek → VTO,
 regisseur and letter at once; 4. a 2-day deadline missed and reported; 5. a second melding
@@ -28,7 +29,7 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from jbplein_contracts import subjects
+from jbplein_contracts import subjects, werkdagen
 from jbplein_contracts.werkdagen import AMSTERDAM
 from jbplein_runner import processes
 from jbplein_runner.system import SERVICES
@@ -208,7 +209,9 @@ def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> 
 
 async def test_1_vrijwillig_the_help_goes_on_and_the_gezin_gets_its_letter(plein: Plein) -> None:
     m = await plein.melden(gezin("Ada", "Aalbers", "100000009", "3071 AA"))
-    assert m["bespreken_uiterlijk"] == "2026-12-03"
+    # 2 werkdagen from its arrival (the shared clock is at T0 or later; test 8 has the date).
+    ontvangen = datetime.fromisoformat(m["ontvangen_op"])
+    assert m["bespreken_uiterlijk"] == werkdagen.termijn(ontvangen, 2).isoformat()
     besluit = await plein.besluit(m["id"], "vrijwillig")
     assert besluit["vto"] is False
     brief = await plein.brief(m["id"])
@@ -229,10 +232,11 @@ async def test_2_drang_a_regisseur_who_contacts_the_gezin_within_5_working_days(
     zaak = await plein.zaak(m["id"])
     assert zaak["jeugdbeschermer"].startswith("jb-zuid-")
     contact = next(t for t in zaak["termijnen"] if t["soort"] == "contact")
-    assert contact["uiterlijk"] == "2026-12-08"  # 5 werkdagen after Tuesday 1 December
+    genomen = datetime.fromisoformat(besluit["genomen_op"])
+    assert contact["uiterlijk"] == werkdagen.termijn(genomen, 5).isoformat()  # 5 werkdagen
     brief = await plein.brief(m["id"])
     assert brief["regisseur_ref"] == zaak["jeugdbeschermer"]
-    # The casusregisseur reached the gezin the same morning (the system's clock says T0).
+    # The casusregisseur reached the gezin right after the besluit.
     r = await plein.client.post(
         f"{plein.up.url('toewijzing')}/api/v1/zaken/{m['id']}/contact",
         json={"contact_op": besluit["genomen_op"]},
@@ -355,7 +359,7 @@ async def test_7_a_partners_webhook_receives_the_besluiten(plein: Plein) -> None
 async def test_8_a_missed_two_day_deadline_is_reported_never_silent(eigen_plein: Plein) -> None:
     plein = eigen_plein
     m = await plein.melden(gezin("Gijs", "Gerritsen", "100000071", "3074 GG"))
-    assert m["bespreken_uiterlijk"] == "2026-12-03"
+    assert m["bespreken_uiterlijk"] == "2026-12-03"  # Tuesday T0 + 2 werkdagen
     await plein.aan_tafel(m["id"])
     # Thursday 3 December ends without a besluit.
     plein.up.set_time(datetime(2026, 12, 4, 0, 0, 10, tzinfo=AMSTERDAM))
