@@ -149,6 +149,8 @@ class Pijplijn:
         self.sporen = [Spoor(i, AANPAKKEN[i % 3]) for i in range(n)]
         self.per_id: dict[str, Spoor] = {}
         self.fouten: list[str] = []
+        self.laatste_voortgang = time.monotonic()
+        """When a melding last moved a step on (an answer to a POST, or an event seen first)."""
         self._te_besluiten: asyncio.Queue[Spoor] = asyncio.Queue()
         self._vroeg: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         """Events about a melding whose POST answer had not come back yet."""
@@ -157,18 +159,6 @@ class Pijplijn:
         self.tempo = tempo
         """Meldingen a second the partners submit; None: as fast as intake answers."""
         self._begin = 0.0
-        self.laatste_voortgang = time.monotonic()
-        """When a melding last moved a step on (an answer to a POST, or an event seen first)."""
-
-    def gezien(self, soort: str) -> int:
-        """How many meldingen have reached step ``soort`` (``aangenomen``: intake answered the
-        POST; otherwise a kind of ``WAARGENOMEN``)."""
-        if soort == "aangenomen":
-            return sum(s.melding_id is not None for s in self.sporen)
-        return sum(soort in s.momenten for s in self.sporen)
-
-    def _vooruit(self) -> None:
-        self.laatste_voortgang = time.monotonic()
 
     # --- observing -------------------------------------------------------------------------
 
@@ -213,12 +203,13 @@ class Pijplijn:
         spoor.tellingen[soort] = spoor.tellingen.get(soort, 0) + 1
         if soort not in spoor.momenten:
             spoor.momenten[soort] = datetime.fromisoformat(event["time"]).timestamp()
-            self._vooruit()
         if soort == "geagendeerd" and not spoor.besluit_gepost:
             spoor.besluit_gepost = True
             self._te_besluiten.put_nowait(spoor)
         if all(s.klaar for s in self.sporen):
             self._klaar.set()
+        if spoor.tellingen[soort] == 1:  # a step this melding had not reached before
+            self._vooruit()
 
     # --- acting ----------------------------------------------------------------------------
 
@@ -328,6 +319,16 @@ class Pijplijn:
         seconden = time.perf_counter() - begin
         await connection.close()
         return Uitkomst(self.sporen, seconden, self.fouten)
+
+    def gezien(self, soort: str) -> int:
+        """How many meldingen have reached step ``soort`` (``aangenomen``: intake answered the
+        POST; otherwise a kind of ``WAARGENOMEN``)."""
+        if soort == "aangenomen":
+            return sum(s.melding_id is not None for s in self.sporen)
+        return sum(soort in s.momenten for s in self.sporen)
+
+    def _vooruit(self) -> None:
+        self.laatste_voortgang = time.monotonic()
 
     async def _wacht(
         self,
