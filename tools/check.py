@@ -73,6 +73,9 @@ def main(argv: list[str]) -> int:
     if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
         # Two workers: most tests wait on processes, NATS and the database, not the CPU.
         pytest_args = ["-n", "2", "--dist", "worksteal", *pytest_args]
+    if not any(a.startswith("--durations") for a in pytest_args):
+        # The slowest tests, so that each run shows where CI's time goes.
+        pytest_args = ["--durations", "15", *pytest_args]
     steps.append(run("pytest", [sys.executable, "-m", "pytest", *pytest_args]))
     print("\n=== summary")
     for name, ok, seconds in steps:

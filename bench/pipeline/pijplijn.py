@@ -149,6 +149,8 @@ class Pijplijn:
         self.sporen = [Spoor(i, AANPAKKEN[i % 3]) for i in range(n)]
         self.per_id: dict[str, Spoor] = {}
         self.fouten: list[str] = []
+        self.laatste_voortgang = time.monotonic()
+        """When a melding last moved a step on (an answer to a POST, or an event seen first)."""
         self._te_besluiten: asyncio.Queue[Spoor] = asyncio.Queue()
         self._vroeg: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         """Events about a melding whose POST answer had not come back yet."""
@@ -206,6 +208,8 @@ class Pijplijn:
             self._te_besluiten.put_nowait(spoor)
         if all(s.klaar for s in self.sporen):
             self._klaar.set()
+        if spoor.tellingen[soort] == 1:  # a step this melding had not reached before
+            self._vooruit()
 
     # --- acting ----------------------------------------------------------------------------
 
@@ -243,6 +247,7 @@ class Pijplijn:
             if r.status_code in (200, 201):
                 spoor.melding_id = str(r.json()["id"])
                 self.per_id[spoor.melding_id] = spoor
+                self._vooruit()
                 for soort, event in self._vroeg.pop(spoor.melding_id, []):
                     self._zie(soort, event)
 
@@ -271,7 +276,10 @@ class Pijplijn:
                 await asyncio.sleep(0.5)
             spoor.besluit_latentie = time.perf_counter() - begin
 
-    async def run(self, binnen: float = 1800.0) -> Uitkomst:
+    async def run(self, binnen: float | None = 1800.0, stilstand: float | None = None) -> Uitkomst:
+        """Submit every melding and wait until each is through. The run ends with an error
+        after ``binnen`` seconds in all, or (the budget for a busy machine, where the total
+        cannot be known) once no melding has moved a step on for ``stilstand`` seconds."""
         connection = await nats.connect(
             self.system.nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5
         )
@@ -285,31 +293,67 @@ class Pijplijn:
             queue.put_nowait(spoor)
         limits = httpx.Limits(max_connections=self.concurrency + self.besluit_concurrency)
         begin = self._begin = time.perf_counter()
+        self._vooruit()
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
             besluiters = [
                 asyncio.create_task(self._besluiten(client))
                 for _ in range(self.besluit_concurrency)
             ]
+            melders = asyncio.gather(
+                *(self._melden(client, queue) for _ in range(self.concurrency))
+            )
+            voortgang = asyncio.create_task(self._meld_voortgang())
             try:
-                await asyncio.gather(
-                    *(self._melden(client, queue) for _ in range(self.concurrency))
-                )
-                voortgang = asyncio.create_task(self._meld_voortgang())
-                try:
-                    await asyncio.wait_for(self._klaar.wait(), binnen)
-                except TimeoutError:
+                if reden := await self._wacht(melders, binnen, stilstand):
                     open_ = [s.nummer for s in self.sporen if not s.klaar]
-                    self.fouten.append(f"{len(open_)} meldingen not through: {open_[:20]}")
-                finally:
-                    voortgang.cancel()
+                    self.fouten.append(f"{len(open_)} not through ({reden}): {open_[:20]}")
             finally:
                 self._klaar.set()
+                voortgang.cancel()
+                melders.cancel()
                 for task in besluiters:
                     task.cancel()
-                await asyncio.gather(*waarnemers, *besluiters, return_exceptions=True)
+                await asyncio.gather(
+                    melders, *waarnemers, *besluiters, voortgang, return_exceptions=True
+                )
         seconden = time.perf_counter() - begin
         await connection.close()
         return Uitkomst(self.sporen, seconden, self.fouten)
+
+    def gezien(self, soort: str) -> int:
+        """How many meldingen have reached step ``soort`` (``aangenomen``: intake answered the
+        POST; otherwise a kind of ``WAARGENOMEN``)."""
+        if soort == "aangenomen":
+            return sum(s.melding_id is not None for s in self.sporen)
+        return sum(soort in s.momenten for s in self.sporen)
+
+    def _vooruit(self) -> None:
+        self.laatste_voortgang = time.monotonic()
+
+    async def _wacht(
+        self,
+        melders: asyncio.Future[Any],
+        binnen: float | None,
+        stilstand: float | None,
+        tik: float = 1.0,
+    ) -> str | None:
+        """Wait until every melding is submitted and through, looking every ``tik`` seconds;
+        or say why not."""
+        begin = time.monotonic()
+        while not (melders.done() and self._klaar.is_set()):
+            if melders.done():
+                melders.result()  # a submitter that failed raises here
+            nu = time.monotonic()
+            if binnen is not None and nu - begin > binnen:
+                return f"not within {binnen:.0f} s"
+            if stilstand is not None and nu - self.laatste_voortgang > stilstand:
+                return f"no melding moved on for {stilstand:.0f} s"
+            if self._klaar.is_set():
+                await asyncio.wait([melders], timeout=tik)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._klaar.wait(), tik)
+        return None
 
     async def _meld_voortgang(self) -> None:
         while True:

@@ -1,7 +1,10 @@
 """The plein's scenarios against the real processes, started as ``./jbplein up`` starts them, over
-HTTP and NATS only. One system per database backend runs all of them, each with its own
-gezinnen; time is moved through the processes' clock file (forward only, and only by the last
-scenario), so no test waits for days.
+HTTP and NATS only. Each scenario stands alone: it makes its own gezinnen (and its own partner
+subscription), so that it runs by itself, in any order and on any pytest worker. They share a
+system per database backend and worker, its clock starting at ``T0``; none depends on where
+that clock stands by then (dates are checked against the melding's or besluit's own moment).
+The scenario that moves time past a deadline (through the processes' clock file, so that no
+test waits for days) has a system of its own, and checks the dates from ``T0``.
 
 1. vrijwillig; 2. drang → regisseur → contact within 5 working days; 3. raadsonderzoek → VTO,
 regisseur and letter at once; 4. a 2-day deadline missed and reported; 5. a second melding
@@ -14,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pathlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,7 +29,7 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from jbplein_contracts import subjects
+from jbplein_contracts import subjects, werkdagen
 from jbplein_contracts.werkdagen import AMSTERDAM
 from jbplein_runner import processes
 from jbplein_runner.system import SERVICES
@@ -32,35 +37,27 @@ from jbplein_runner.system import SERVICES
 from ..conftest import bearer, eventually
 from ..support import databases
 from ..support.meldingen import melding
-from ..support.ontvanger import Ontvanger, ontvanger
+from ..support.ontvanger import ontvanger
 from .conftest import Up
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=AMSTERDAM)  # Tuesday, before the agenda closes at 9
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @dataclass
 class Systeem:
     up: Up
-    partner: Ontvanger
-    """A partner's webhook endpoint, subscribed by the first scenario."""
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def systeem(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Systeem]:
-    """One ``./jbplein up`` for all scenarios of a backend, its clock set to ``T0``."""
-    folder = tmp_path_factory.mktemp(f"scenarios-{request.param}")
+@contextmanager
+def gestart(folder: pathlib.Path, backend: str) -> Iterator[Systeem]:
+    """A ``./jbplein up`` on ``backend`` (a fresh database per service), its clock at ``T0``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JBPLEIN_")}
     env["JBPLEIN_OUTBOX_POLL_SECONDS"] = "0.5"
     env["JBPLEIN_CLOCK_FILE"] = str(folder / "clock-offset")
     gemaakt: list[str] = []
-    server = databases.postgres_server_url() if request.param == "postgres" else None
-    if request.param == "postgres":
-        if server is None:
-            pytest.skip("no PostgreSQL: set TEST_DATABASE_URL, or run a Docker engine")
+    server = databases.postgres_server() if backend == "postgres" else None
+    if server is not None:
         for spec in SERVICES:
             url = asyncio.run(databases.create_postgres_database(server))
             gemaakt.append(url)
@@ -72,15 +69,33 @@ def systeem(
         env=env,
     )
     system.set_time(T0)
-    system.start()
     try:
-        with ontvanger() as partner:
-            yield Systeem(system, partner)
+        system.start()
+        try:
+            yield Systeem(system)
+        finally:
+            system.stop()
     finally:
-        system.stop()
-    for url in gemaakt:
-        assert server is not None
-        asyncio.run(databases.drop_postgres_database(server, url))
+        for url in gemaakt:
+            assert server is not None
+            asyncio.run(databases.drop_postgres_database(server, url))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def systeem(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Systeem]:
+    """The system the scenarios of a backend share (on one pytest worker); none moves its
+    clock."""
+    with gestart(tmp_path_factory.mktemp(f"scenarios-{request.param}"), request.param) as s:
+        yield s
+
+
+@pytest.fixture(params=BACKENDS)
+def eigen_systeem(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[Systeem]:
+    """A system for one scenario alone: one that moves the clock."""
+    with gestart(tmp_path, request.param) as s:
+        yield s
 
 
 class Plein:
@@ -88,7 +103,6 @@ class Plein:
 
     def __init__(self, systeem: Systeem, client: httpx.AsyncClient) -> None:
         self.up = systeem.up
-        self.partner = systeem.partner
         self.client = client
         self.tokens = self.up.tokens
 
@@ -176,6 +190,12 @@ async def plein(systeem: Systeem) -> Any:
         yield Plein(systeem, client)
 
 
+@pytest.fixture
+async def eigen_plein(eigen_systeem: Systeem) -> Any:
+    async with httpx.AsyncClient(timeout=15) as client:
+        yield Plein(eigen_systeem, client)
+
+
 def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> dict[str, Any]:
     return melding(
         gezin__ouders=[{"voornaam": "Ouder", "achternaam": achternaam, "rol": "moeder"}],
@@ -187,26 +207,11 @@ def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> 
     )
 
 
-async def test_0_a_partner_subscribes_to_besluiten_by_webhook(plein: Plein) -> None:
-    partner = plein.partner
-    r = await plein.client.post(
-        f"{plein.up.url('notificatie')}/api/v1/abonnementen",
-        json={
-            "organisatie": "wijkteam-rotterdam",
-            "omschrijving": "Zaaksysteem wijkteams",
-            "url": partner.url,
-            "token": "wijkteam-geheim-0123456789",
-            "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
-            "gemeenten": ["0599"],
-        },
-        headers=bearer(plein.tokens["beheer"]),
-    )
-    assert r.status_code == 201, r.text
-
-
 async def test_1_vrijwillig_the_help_goes_on_and_the_gezin_gets_its_letter(plein: Plein) -> None:
     m = await plein.melden(gezin("Ada", "Aalbers", "100000009", "3071 AA"))
-    assert m["bespreken_uiterlijk"] == "2026-12-03"
+    # 2 werkdagen from its arrival (the shared clock is at T0 or later; test 8 has the date).
+    ontvangen = datetime.fromisoformat(m["ontvangen_op"])
+    assert m["bespreken_uiterlijk"] == werkdagen.termijn(ontvangen, 2).isoformat()
     besluit = await plein.besluit(m["id"], "vrijwillig")
     assert besluit["vto"] is False
     brief = await plein.brief(m["id"])
@@ -227,10 +232,11 @@ async def test_2_drang_a_regisseur_who_contacts_the_gezin_within_5_working_days(
     zaak = await plein.zaak(m["id"])
     assert zaak["jeugdbeschermer"].startswith("jb-zuid-")
     contact = next(t for t in zaak["termijnen"] if t["soort"] == "contact")
-    assert contact["uiterlijk"] == "2026-12-08"  # 5 werkdagen after Tuesday 1 December
+    genomen = datetime.fromisoformat(besluit["genomen_op"])
+    assert contact["uiterlijk"] == werkdagen.termijn(genomen, 5).isoformat()  # 5 werkdagen
     brief = await plein.brief(m["id"])
     assert brief["regisseur_ref"] == zaak["jeugdbeschermer"]
-    # The casusregisseur reached the gezin the same morning (the system's clock says T0).
+    # The casusregisseur reached the gezin right after the besluit.
     r = await plein.client.post(
         f"{plein.up.url('toewijzing')}/api/v1/zaken/{m['id']}/contact",
         json={"contact_op": besluit["genomen_op"]},
@@ -310,26 +316,55 @@ async def test_6_spoed_is_planned_ahead_of_the_others(plein: Plein) -> None:
     assert agenda["agenda"][0]["spoed"] is True
 
 
-async def test_7_the_partners_webhook_received_the_besluiten(plein: Plein) -> None:
-    partner = plein.partner
+async def test_7_a_partners_webhook_receives_the_besluiten(plein: Plein) -> None:
+    with ontvanger() as partner:
+        r = await plein.client.post(
+            f"{plein.up.url('notificatie')}/api/v1/abonnementen",
+            json={
+                "organisatie": "wijkteam-rotterdam",
+                "omschrijving": "Zaaksysteem wijkteams",
+                "url": partner.url,
+                "token": "wijkteam-geheim-0123456789",
+                "event_types": ["nl.jbplein.partner.besluit.genomen.v1"],
+                "gemeenten": ["0599"],
+            },
+            headers=bearer(plein.tokens["beheer"]),
+        )
+        assert r.status_code == 201, r.text
+        besloten: dict[str, str] = {}
+        for aanpak, team, kind, bsn, postcode in (
+            ("vrijwillig", "wijkteam-rotterdam", "Hugo", "100000083", "3075 HA"),
+            ("drang", "wijkteam-rotterdam", "Ilse", "100000095", "3075 HB"),
+            ("raadsonderzoek", "rvdk", "Joop", "100000101", "3075 HC"),
+        ):
+            m = await plein.melden(gezin(kind, "Hendriks", bsn, postcode))
+            await plein.besluit(m["id"], aanpak, jeugdbeschermingsteam=["jbrr", team])
+            besloten[m["id"]] = aanpak
 
-    async def ontvangen() -> Any:
-        return len(partner.gelukt) >= 3
+        def van_ons() -> list[dict[str, Any]]:
+            events = [json.loads(o.body) for o in partner.gelukt]
+            return [e for e in events if e["data"]["zaak_ref"] in besloten]
 
-    await eventually(ontvangen, timeout=30)
-    events = [json.loads(o.body) for o in partner.gelukt]
-    assert {e["data"]["aanpak"] for e in events} >= {"vrijwillig", "drang", "raadsonderzoek"}
-    assert all(
-        o.headers["authorization"] == "Bearer wijkteam-geheim-0123456789" for o in partner.gelukt
-    )
+        async def ontvangen() -> Any:
+            return len(van_ons()) >= len(besloten)
+
+        await eventually(ontvangen, timeout=60)
+        assert {e["data"]["zaak_ref"]: e["data"]["aanpak"] for e in van_ons()} == besloten
+        assert all(
+            o.headers["authorization"] == "Bearer wijkteam-geheim-0123456789"
+            for o in partner.gelukt
+        )
 
 
-async def test_8_a_missed_two_day_deadline_is_reported_never_silent(plein: Plein) -> None:
+async def test_8_a_missed_two_day_deadline_is_reported_never_silent(eigen_plein: Plein) -> None:
+    plein = eigen_plein
     m = await plein.melden(gezin("Gijs", "Gerritsen", "100000071", "3074 GG"))
-    assert m["bespreken_uiterlijk"] == "2026-12-03"
+    uiterlijk = m["bespreken_uiterlijk"]
     await plein.aan_tafel(m["id"])
-    # Thursday 3 December ends without a besluit.
-    plein.up.set_time(datetime(2026, 12, 4, 0, 0, 10, tzinfo=AMSTERDAM))
+    # Its last day ends without a besluit.
+    plein.up.set_time(
+        werkdagen.einde_van_dag(date.fromisoformat(uiterlijk)) + timedelta(seconds=10)
+    )
 
     async def gemeld() -> Any:
         return [
@@ -340,8 +375,10 @@ async def test_8_a_missed_two_day_deadline_is_reported_never_silent(plein: Plein
 
     [breach] = await eventually(gemeld, timeout=60)
     assert breach["data"]["termijn"] == "bespreking"
-    assert breach["data"]["uiterlijk"] == "2026-12-03"
+    assert breach["data"]["uiterlijk"] == uiterlijk
     bord = await plein.client.get(
         f"{plein.up.url('tafel')}/api/v1/termijnen", headers=bearer(plein.tokens["ondersteuner"])
     )
     assert m["id"] in {r["melding_id"] for r in bord.json()["overschreden"]}
+    # On this system of its own the melding came in at T0: Tuesday + 2 werkdagen.
+    assert uiterlijk == "2026-12-03"

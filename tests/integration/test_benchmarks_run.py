@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import BACKENDS
+from ..support import databases
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def bench(*args: str) -> subprocess.CompletedProcess[str]:
+def bench(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m <args>`` from the project's root; it must succeed."""
     result = subprocess.run(
         [sys.executable, "-m", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         text=True,
         timeout=600,
@@ -29,12 +32,16 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_bench_intake_runs_and_prints_its_figures() -> None:
-    result = bench("bench.intake.run", "--n", "40", "--concurrency", "4")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bench_intake_runs_and_prints_its_figures(backend: str) -> None:
+    env = {}
+    if backend == "postgres":  # the server this test process found (or it skips, saying why)
+        env["TEST_DATABASE_URL"] = databases.postgres_server()
+    result = bench(
+        "bench.intake.run", "--n", "40", "--concurrency", "4", "--backend", backend, **env
+    )
     assert "| bare FastAPI endpoint | 40 |" in result.stdout
-    assert "| intake on sqlite | 40 |" in result.stdout
-    if os.environ.get("TEST_DATABASE_URL"):
-        assert "| intake on postgres | 40 |" in result.stdout
+    assert f"| intake on {backend} | 40 |" in result.stdout
 
 
 @pytest.mark.slow

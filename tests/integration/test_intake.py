@@ -99,6 +99,10 @@ async def stored_events(nats_url: str) -> list[MeldingOntvangen]:
     return [MeldingOntvangen.model_validate_json(m.data) for m in messages]
 
 
+async def outbox_empty(service: Service) -> bool:
+    return await service.relay.pending() == 0
+
+
 # --- the happy path ------------------------------------------------------------------------
 
 
@@ -382,7 +386,7 @@ async def test_a_repeated_idempotency_key_gives_the_same_answer_and_never_a_seco
     bad_key = await post(client, melding(), token, **{"Idempotency-Key": "met spatie"})
     assert bad_key.status_code == 400
     assert await count(service, Melding) == 2
-    await asyncio.sleep(0.5)
+    await eventually(lambda: outbox_empty(service))  # every committed event is on NATS now
     assert len(await stored_events(nats_server.url)) == 2, "one event per melding"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from sqlalchemy import select
 
 from jbplein_contracts import subjects
 from jbplein_kit.clock import ManualClock, wall_now
@@ -194,7 +195,7 @@ async def test_event_written_while_nats_is_down_is_delivered_when_nats_is_back(
         nats_server.stop()
         async with service.unit_of_work() as uow:
             uow.publish(event)
-        await asyncio.sleep(1.0)
+        await eventually(lambda: _tried_and_kept(service), timeout=30)
         assert await service.relay.pending() == 1, "kept in the outbox while NATS is down"
         assert await effects(service) == []
         nats_server.start()
@@ -205,6 +206,20 @@ async def test_event_written_while_nats_is_down_is_delivered_when_nats_is_back(
 
 async def _is_zero(awaitable) -> bool:  # type: ignore[no-untyped-def]
     return await awaitable == 0
+
+
+async def _tried_and_kept(service) -> bool:  # type: ignore[no-untyped-def]
+    """The relay tried to publish the one outbox row, failed, and kept it."""
+    async with service.sessions() as session:
+        rows = (await session.execute(select(OutboxMessage.attempts, OutboxMessage.sent_at))).all()
+    return len(rows) == 1 and rows[0].attempts >= 1 and rows[0].sent_at is None
+
+
+async def _fired(service, timer: Timer) -> list:  # type: ignore[no-untyped-def]
+    """The timer effects, once ``timer`` has fired (its handler ran); else []. The consumer
+    handles messages in the order they fire, so any timer that fired before it is there too."""
+    fired = await effects(service, "timer")
+    return fired if str(timer.id) in {e.message_id for e in fired} else []
 
 
 async def test_outbox_publish_carries_the_event_id_so_a_retry_is_deduplicated(
@@ -270,12 +285,26 @@ async def test_moving_the_clock_past_a_deadline_makes_its_timer_fire(
         async with service.unit_of_work() as uow:
             await uow.schedule(timer)
         await eventually(lambda: _is_zero(service.relay.pending()))
-        await asyncio.sleep(1.5)
-        assert await effects(service, "timer") == [], "not due yet"
+        # A timer due in two seconds: once it has fired, one due in two days would have too,
+        # had it been scheduled wrongly.
+        wachter = Timer(
+            soort="test", sleutel="wachter", verloopt_op=clock.now() + timedelta(seconds=2)
+        )
+        async with service.unit_of_work() as uow:
+            await uow.schedule(wachter)
+        clock.advance(timedelta(seconds=2))
+        fired = await eventually(lambda: _fired(service, wachter), timeout=20)
+        assert [e.message_id for e in fired] == [str(wachter.id)], "not due yet"
         clock.advance(timedelta(days=2, seconds=1))
         assert await service.reschedule_timers() == 1
-        fired = await eventually(lambda: effects(service, "timer"), timeout=20)
-    assert len(fired) == 1, "the replaced schedule did not fire as well"
+        await eventually(lambda: _at_least(effects(service, "timer"), 2), timeout=20)
+        # Once a timer due after it has fired, a second firing of the replaced schedule would
+        # have shown.
+        na = Timer(soort="test", sleutel="na", verloopt_op=clock.now())
+        async with service.unit_of_work() as uow:
+            await uow.schedule(na)
+        fired = await eventually(lambda: _fired(service, na), timeout=20)
+    assert len(fired) == 3, "wachter, the timer once (the replaced schedule not as well), na"
 
 
 async def test_a_cancelled_timer_does_not_reach_its_handler(
@@ -293,9 +322,8 @@ async def test_a_cancelled_timer_does_not_reach_its_handler(
         async with service.unit_of_work() as uow:
             assert await uow.cancel_timer("gestopt")
             assert not await uow.cancel_timer("onbekend")
+        # The cancelled one was due first: had it fired, it would be there before the kept one.
         fired = await eventually(lambda: effects(service, "timer"), timeout=20)
-        await asyncio.sleep(1.0)
-        fired = await effects(service, "timer")
     assert [e.message_id for e in fired] == [str(kept.id)]
 
 
@@ -337,7 +365,10 @@ async def test_moving_a_file_clock_reschedules_pending_timers_by_itself(
             await uow.schedule(timer)
         await eventually(lambda: _is_zero(service.relay.pending()))
         clock_file.write_text(str(timedelta(days=1, seconds=2).total_seconds()))
-        fired = await eventually(lambda: effects(service, "timer"), timeout=20)
-        await asyncio.sleep(1.0)
-        fired = await effects(service, "timer")
-    assert len(fired) == 1, "the new schedule replaced the old one; it fired once"
+        await eventually(lambda: effects(service, "timer"), timeout=20)
+        # Once a timer due after it has fired, a second firing would have shown.
+        na = Timer(soort="test", sleutel="na", verloopt_op=service.clock.now())
+        async with service.unit_of_work() as uow:
+            await uow.schedule(na)
+        fired = await eventually(lambda: _fired(service, na), timeout=20)
+    assert len(fired) == 2, "the new schedule replaced the old one; it fired once (and na)"

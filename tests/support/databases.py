@@ -1,18 +1,29 @@
 """Databases for tests: SQLite always; PostgreSQL where ``TEST_DATABASE_URL`` is set (CI), or
-through testcontainers where a Docker engine is reachable. Each test gets its own database."""
+through testcontainers where a Docker engine is reachable. Each test gets its own database.
+
+A PostgreSQL server that is named but cannot be reached makes its tests skip, saying why (the
+server is tried once per test process), rather than fail each of them with a connection error;
+with ``JBPLEIN_REQUIRE_POSTGRES=1`` (CI) they fail with that reason instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 _container_url: str | None = None
+_unreachable: dict[str, str | None] = {}
+"""Server URL → why it cannot be reached (None: it can), as found by its first check."""
 
 
 def _docker_reachable() -> bool:
@@ -37,6 +48,49 @@ def postgres_server_url() -> str | None:
         container.start()
         _container_url = container.get_connection_url()
     return _container_url
+
+
+async def _probe(url: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=10)
+    try:
+        await connection.fetchval("SELECT 1")
+    finally:
+        await connection.close()
+
+
+def unreachable(url: str) -> str | None:
+    """Why the PostgreSQL server at ``url`` cannot be used, or None; checked once per process.
+
+    Runs in a thread of its own, so that it can be called from a fixture inside an event loop.
+    """
+    if url not in _unreachable:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                pool.submit(asyncio.run, _probe(url)).result()
+            except Exception as error:
+                _unreachable[url] = f"{type(error).__name__}: {error}"
+            else:
+                _unreachable[url] = None
+    return _unreachable[url]
+
+
+def postgres_server() -> str:
+    """The PostgreSQL server for a test's databases; skips the test, saying why, if there is
+    none or it cannot be reached."""
+    url = postgres_server_url()
+    if url is None:
+        _without("no PostgreSQL: set TEST_DATABASE_URL, or run a Docker engine")
+    why = unreachable(url)
+    if why is not None:
+        shown = make_url(url).render_as_string(hide_password=True)
+        _without(f"PostgreSQL at {shown} unreachable ({why})")
+    return url
+
+
+def _without(reason: str) -> NoReturn:
+    if os.environ.get("JBPLEIN_REQUIRE_POSTGRES") == "1":  # CI: never green without it
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def _asyncpg_dsn(url: str) -> str:
