@@ -121,7 +121,9 @@ class Geadresseerde(_Invoer):
     ouders: tuple[_Naam, ...] = Field(default=(), max_length=6)
     """The parents'/carers' names as 'voornaam achternaam'; empty: 'Aan de ouders/verzorgers'."""
     kinderen: tuple[_Naam, ...] = Field(default=(), max_length=20)
-    """The children's first names."""
+    """The first names of the children who are born."""
+    ongeboren: int = Field(default=0, ge=0, le=20)
+    """How many children the gezin expects (an unborn child has no name yet)."""
     postcode: str = Field(max_length=10)
     huisnummer: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
@@ -151,6 +153,27 @@ class Geadresseerde(_Invoer):
     @classmethod
     def _leeg_is_onbekend(cls, waarde: str | None) -> str | None:
         return waarde or None
+
+    @model_validator(mode="after")
+    def _over_een_kind(self) -> Self:
+        if not self.kinderen and not self.ongeboren:
+            raise ValueError("a letter is about at least one child, born or unborn")
+        if len(self.kinderen) + self.ongeboren > 20:
+            raise ValueError("at most 20 children")
+        return self
+
+    @property
+    def aantal_kinderen(self) -> int:
+        return len(self.kinderen) + self.ongeboren
+
+    @property
+    def ontbreekt(self) -> tuple[str, ...]:
+        """What a complete postal address still lacks ('straat', 'woonplaats')."""
+        return tuple(
+            veld
+            for veld, waarde in (("straat", self.straat), ("woonplaats", self.woonplaats))
+            if not waarde
+        )
 
 
 class Regisseur(_Invoer):
@@ -255,12 +278,44 @@ def _punt(*zinnen: str) -> Alinea:
     return Alinea(Soort.PUNT, " ".join(zinnen))
 
 
-def _uw_kinderen(kinderen: tuple[str, ...]) -> str:
-    if len(kinderen) == 1:
-        return "uw kind"
-    if kinderen:
-        return "uw kinderen"
-    return "uw kind of kinderen"
+@dataclass(frozen=True, slots=True)
+class _Kinderen:
+    """The children as the subject of a sentence: 'uw kind krijgt', 'uw kinderen krijgen'.
+
+    Dutch verbs agree with their subject, so every sentence about the children takes its verb
+    from here (``ww``) rather than writing one form for all.
+    """
+
+    aantal: int
+    ongeboren: int
+
+    @property
+    def meervoud(self) -> bool:
+        return self.aantal > 1
+
+    @property
+    def onderwerp(self) -> str:
+        return "uw kinderen" if self.meervoud else "uw kind"
+
+    @property
+    def alleen_ongeboren(self) -> bool:
+        return self.aantal == self.ongeboren
+
+    def ww(self, enkelvoud: str, meervoud: str) -> str:
+        """The verb form that agrees with the children as subject."""
+        return meervoud if self.meervoud else enkelvoud
+
+
+def _kinderen(g: BriefGegevens) -> _Kinderen:
+    wie = g.geadresseerde
+    return _Kinderen(aantal=wie.aantal_kinderen, ongeboren=wie.ongeboren)
+
+
+def _verwacht(ongeboren: int) -> str:
+    """The unborn child(ren), as B1 says it: 'het kind dat u verwacht'."""
+    if ongeboren == 1:
+        return "het kind dat u verwacht"
+    return "de kinderen die u verwacht"
 
 
 def _briefhoofd(gemeente: Gemeente) -> tuple[str, ...]:
@@ -299,8 +354,9 @@ def _aanhef(wie: Geadresseerde) -> str:
 
 
 def _inleiding(g: BriefGegevens) -> list[Alinea]:
-    kinderen = g.geadresseerde.kinderen
-    over = f"uw gezin en over {_opsomming(kinderen)}" if kinderen else "uw gezin"
+    wie = g.geadresseerde
+    delen = (*wie.kinderen, *((_verwacht(wie.ongeboren),) if wie.ongeboren else ()))
+    over = f"uw gezin en over {_opsomming(delen)}"
     return [
         _tekst(
             f"Op {datum_nl(g.besluitdatum)} heeft het Jeugdbeschermingsplein gesproken "
@@ -318,6 +374,7 @@ def _inleiding(g: BriefGegevens) -> list[Alinea]:
 
 
 def _vrijwillig(g: BriefGegevens) -> list[Alinea]:
+    k = _kinderen(g)
     return [
         _kop("Wat hebben wij besloten?"),
         _tekst(
@@ -329,7 +386,7 @@ def _vrijwillig(g: BriefGegevens) -> list[Alinea]:
         _tekst(
             "Er verandert niets aan de hulp die u krijgt.",
             "Blijf samenwerken met uw hulpverlener.",
-            f"Zo krijgen {_uw_kinderen(g.geadresseerde.kinderen)} de hulp die nodig is.",
+            f"Zo {k.ww('krijgt', 'krijgen')} {k.onderwerp} de hulp die nodig is.",
         ),
     ]
 
@@ -338,12 +395,17 @@ def _werkdagen_uitleg() -> str:
     return "Werkdagen zijn maandag tot en met vrijdag, zonder de feestdagen."
 
 
-def _casusregisseur_uitleg() -> str:
+def _casusregisseur_uitleg(k: _Kinderen) -> str:
+    samen = (
+        "De casusregisseur werkt samen met u en met andere hulpverleners."
+        if k.alleen_ongeboren
+        else f"De casusregisseur werkt samen met u, met {k.onderwerp} en met andere hulpverleners."
+    )
     return " ".join(
         (
             "Een casusregisseur is uw vaste contactpersoon.",
             "Hij of zij helpt u om de opvoeding en de situatie thuis beter te maken.",
-            "De casusregisseur werkt samen met u, met uw kinderen en met andere hulpverleners.",
+            samen,
         )
     )
 
@@ -384,7 +446,12 @@ def _hulpverlener_blijft() -> Alinea:
 
 
 def _drang(g: BriefGegevens) -> list[Alinea]:
-    kinderen = _uw_kinderen(g.geadresseerde.kinderen)
+    k = _kinderen(g)
+    meewerken = (
+        "Werkt u niet mee?"
+        if k.alleen_ongeboren
+        else f"Werkt u of {k.ww('werkt', 'werken')} {k.onderwerp} niet mee?"
+    )
     return [
         _kop("Wat hebben wij besloten?"),
         _tekst(
@@ -393,7 +460,7 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
             "Daarom krijgt uw gezin een casusregisseur.",
         ),
         _kop("Wat is een casusregisseur?"),
-        _tekst(_casusregisseur_uitleg()),
+        _tekst(_casusregisseur_uitleg(k)),
         _kop("Wanneer hoort u van de casusregisseur?"),
         *_contact(g),
         _kop("Wat is een actieplan?"),
@@ -402,13 +469,13 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
             "Soms doen ook andere hulpverleners mee.",
             "Een actieplan is een plan op papier.",
             "Daarin staat wat er thuis moet veranderen, en wie wat doet.",
-            f"Het doel is dat {kinderen} veilig en goed kunnen opgroeien.",
+            f"Het doel is dat {k.onderwerp} veilig en goed {k.ww('kan', 'kunnen')} opgroeien.",
             "U krijgt de hulp die nodig is meteen. Deze hulp is vrijwillig.",
         ),
         _kop("Waarom is meewerken belangrijk?"),
         _tekst(
             "Het Jeugdbeschermingsplein raadt u dringend aan om mee te werken.",
-            "Werkt u of werken uw kinderen niet mee? Of gaat het niet genoeg vooruit?",
+            f"{meewerken} Of gaat het niet genoeg vooruit?",
             "Dan kan dat leiden tot een onderzoek door de Raad voor de Kinderbescherming.",
             "De Raad voor de Kinderbescherming is een organisatie van de overheid.",
             "De Raad onderzoekt of kinderen veilig opgroeien.",
@@ -418,7 +485,8 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
 
 
 def _raadsonderzoek(g: BriefGegevens) -> list[Alinea]:
-    kinderen = _uw_kinderen(g.geadresseerde.kinderen)
+    k = _kinderen(g)
+    kinderen = k.onderwerp
     start = [
         f"De Raad begint binnen {RAADSONDERZOEK_START_WERKDAGEN} werkdagen na ons besluit "
         "met het onderzoek.",
@@ -465,7 +533,7 @@ def _raadsonderzoek(g: BriefGegevens) -> list[Alinea]:
         _kop("Uw casusregisseur"),
         _tekst(
             "Uw gezin krijgt ook meteen een casusregisseur.",
-            _casusregisseur_uitleg(),
+            _casusregisseur_uitleg(k),
         ),
         *_contact(g),
         _tekst(

@@ -47,9 +47,14 @@ def geadresseerde(melding: dict[str, Any]) -> Geadresseerde:
     """Who the letter goes to, from intake's melding (``MeldingDetail``)."""
     gezin = melding["melding"]["gezin"]
     adres = gezin["adres"]
+    # An unborn child has an expected date and perhaps a name already; the letter speaks of
+    # 'het kind dat u verwacht' and counts it in the verbs ('uw kinderen krijgen').
+    ongeboren = [k for k in gezin["kinderen"] if k.get("verwachte_geboortedatum")]
+    geboren = [k for k in gezin["kinderen"] if not k.get("verwachte_geboortedatum")]
     return Geadresseerde(
         ouders=tuple(f"{o['voornaam']} {o['achternaam']}" for o in gezin.get("ouders", [])),
-        kinderen=tuple(k["voornaam"] for k in gezin["kinderen"] if k.get("voornaam")),
+        kinderen=tuple(k["voornaam"] for k in geboren if k.get("voornaam")),
+        ongeboren=len(ongeboren),
         postcode=adres["postcode"],
         huisnummer=adres["huisnummer"],
         straat=adres.get("straat"),
