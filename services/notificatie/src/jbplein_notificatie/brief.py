@@ -59,6 +59,8 @@ __all__ = [
     "Regisseur",
     "Soort",
     "Variant",
+    "Vervanging",
+    "Vervangreden",
     "datum_met_weekdag_nl",
     "datum_nl",
     "inhoud",
@@ -189,6 +191,26 @@ class Regisseur(_Invoer):
         return waarde or None
 
 
+class Vervangreden(StrEnum):
+    """Why a letter replaces an earlier one that the gezin already received."""
+
+    CORRECTIE = "correctie"
+    """The tafel corrected its besluit (a new version)."""
+    NIEUWE_BESPREKING = "nieuwe_bespreking"
+    """The tafel discussed the gezin again (another melding about it) and decided anew."""
+
+
+class Vervanging(_Invoer):
+    """The earlier letter, already posted, that this letter replaces; the letter says so, with
+    that letter's date, and what changed."""
+
+    verzonden_op: date
+    """The day the earlier letter was posted (the date the gezin knows it by)."""
+    vorige_variant: Aanpak | None = None
+    """What the earlier letter said was decided; unknown: the letter does not compare."""
+    reden: Vervangreden = Vervangreden.CORRECTIE
+
+
 class BriefGegevens(_Invoer):
     """Everything the letter needs. The deadlines are passed in, never computed here.
 
@@ -208,11 +230,15 @@ class BriefGegevens(_Invoer):
     raadsonderzoek_start_uiterlijk: date | None = None
     """The last day on which the Raad starts its investigation (raadsonderzoek)."""
     regisseur: Regisseur | None = None
+    vervangt: Vervanging | None = None
+    """Set when this letter replaces an earlier letter the gezin received."""
 
     @model_validator(mode="after")
     def _past_bij_variant(self) -> Self:
         if self.briefdatum < self.besluitdatum:
             raise ValueError("the letter cannot be dated before the besluit")
+        if self.vervangt is not None and self.vervangt.verzonden_op > self.briefdatum:
+            raise ValueError("a letter replaces only a letter posted before it")
         if self.variant is Aanpak.VRIJWILLIG and (
             self.regisseur is not None or self.contact_uiterlijk is not None
         ):
@@ -371,6 +397,49 @@ def _inleiding(g: BriefGegevens) -> list[Alinea]:
             "Zij kijken naar het hele gezin, niet alleen naar één kind.",
         ),
     ]
+
+
+_BESLOTEN = {
+    Aanpak.VRIJWILLIG: "de hulp die u krijgt, gaat door",
+    Aanpak.DRANG: "uw gezin krijgt een casusregisseur",
+    Aanpak.RAADSONDERZOEK: "de Raad voor de Kinderbescherming doet een onderzoek",
+}
+
+
+def _vervanging(g: BriefGegevens) -> list[Alinea]:
+    """The opening of a letter that replaces one the gezin received: which letter, that it no
+    longer holds, and what changed."""
+    v = g.vervangt
+    if v is None:
+        return []
+    waarom = (
+        "Wij hebben ons besluit veranderd."
+        if v.reden is Vervangreden.CORRECTIE
+        else "Wij hebben opnieuw over uw gezin gesproken en een nieuw besluit genomen."
+    )
+    alineas = [
+        _kop("Deze brief vervangt onze brief van " + datum_nl(v.verzonden_op)),
+        _tekst(
+            f"Op {datum_nl(v.verzonden_op)} hebben wij u een brief gestuurd over ons besluit.",
+            waarom,
+            "Daarom krijgt u deze nieuwe brief. De brief die u eerder kreeg, geldt niet meer.",
+        ),
+    ]
+    if v.vorige_variant is not None and v.vorige_variant is not g.variant:
+        alineas.append(
+            _tekst(
+                f"Eerst hadden wij besloten: {_BESLOTEN[v.vorige_variant]}.",
+                f"Nu hebben wij besloten: {_BESLOTEN[g.variant]}.",
+            )
+        )
+    elif v.vorige_variant is not None:
+        alineas.append(
+            _tekst(
+                "Het soort hulp blijft hetzelfde. Maar er zijn afspraken veranderd.",
+                "Lees deze brief daarom goed.",
+            )
+        )
+    return alineas
 
 
 def _vrijwillig(g: BriefGegevens) -> list[Alinea]:
@@ -612,6 +681,7 @@ _VARIANTEN = {
 def tekst(gegevens: BriefGegevens) -> list[Alinea]:
     """The letter's body for its variant: headings, paragraphs and list items, in order."""
     return [
+        *_vervanging(gegevens),
         *_inleiding(gegevens),
         *_VARIANTEN[gegevens.variant](gegevens),
         *_vragen_en_bezwaar(gegevens),
@@ -625,7 +695,11 @@ def inhoud(gegevens: BriefGegevens) -> Briefinhoud:
         adresblok=_adresblok(gegevens.geadresseerde),
         plaats_datum=f"{gegevens.gemeente.naam}, {datum_nl(gegevens.briefdatum)}",
         kenmerk=f"Ons kenmerk: {gegevens.referentie}",
-        onderwerp="Onderwerp: besluit van het Jeugdbeschermingsplein over uw gezin",
+        onderwerp=(
+            "Onderwerp: nieuw besluit van het Jeugdbeschermingsplein over uw gezin"
+            if gegevens.vervangt is not None
+            else "Onderwerp: besluit van het Jeugdbeschermingsplein over uw gezin"
+        ),
         aanhef=_aanhef(gegevens.geadresseerde),
         alineas=tuple(tekst(gegevens)),
         afsluiting=AFSLUITING,
