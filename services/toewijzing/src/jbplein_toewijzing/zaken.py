@@ -349,19 +349,31 @@ async def open_zaak(service: Service, uow: UnitOfWork, data: BesluitGenomenData)
     return t
 
 
+def _volg_besluit(t: Toewijzing, data: BesluitGenomenData) -> None:
+    """What the case shows of the besluit (without planning anything)."""
+    t.aanpak = data.aanpak.value
+    t.urgentie = data.urgentie.value
+    t.taakaccent = data.taakaccent.value
+
+
 async def besluit_gecorrigeerd(
     service: Service, uow: UnitOfWork, t: Toewijzing, data: BesluitGenomenData
 ) -> None:
     """A later version of the besluit: follow the new approach; without a casusregisseur the
-    case closes."""
+    case closes. The case always shows the aanpak of the version it names: a version number
+    with another version's aanpak would tell JBRR and the plein something nobody decided."""
     t.besluit_id = data.besluit_id
     t.besluit_versie = data.versie
     if t.status == AFGESLOTEN:
+        _volg_besluit(t, data)
         historie(uow, t, "besluit_gecorrigeerd_na_afsluiting", SYSTEEM, reden=data.aanpak.value)
         log.warning("besluit of closed case %s corrected; case stays closed", t.id)
         return
     if not data.aanpak.vraagt_regisseur:
+        # Closed as the case it was (zaak.afgesloten names the aanpak that ended), then it
+        # shows the besluit that holds now.
         await sluit_zaak(uow, t, Afsluitreden.BESLUIT_GECORRIGEERD, SYSTEEM)
+        _volg_besluit(t, data)
         return
     await _zet_aanpak(service, uow, t, data)
     historie(uow, t, "besluit_gecorrigeerd", SYSTEEM, reden=data.aanpak.value)
