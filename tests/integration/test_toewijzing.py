@@ -704,6 +704,41 @@ async def test_a_corrected_besluit_without_casusregisseur_closes_the_case(
         lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "afgesloten")
     )
     assert z["afsluitreden"] == "besluit_gecorrigeerd"
+    assert (z["besluit_versie"], z["aanpak"]) == (2, "vrijwillig"), "the aanpak of version 2"
+    [gesloten] = await eventually(
+        lambda: n_events(bus, subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten, 1)
+    )
+    assert gesloten.data.aanpak == "drang", "the case that ended was a drang case"
+
+
+async def test_a_correction_shows_its_aanpak_and_an_older_version_arriving_late_changes_nothing(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    drang = besluit(clock.now())
+    await bus.publish(drang)
+    await eventually(
+        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "actief")
+    )
+    correctie = besluit(
+        clock.now(), aanpak=Aanpak.RAADSONDERZOEK, melding_id=drang.data.melding_id, versie=3
+    )
+    await bus.publish(correctie)
+
+    async def versie(n: int) -> dict[str, Any] | None:
+        z = await zaak(client, tokens["ondersteuner"], drang.data.melding_id)
+        return z if z is not None and z["besluit_versie"] == n else None
+
+    z = await eventually(lambda: versie(3))
+    assert z["aanpak"] == "raadsonderzoek" and z["status"] == "actief"
+    assert termijn_van(z, "raadsonderzoek_start")
+    laat = besluit(
+        clock.now(), aanpak=Aanpak.VRIJWILLIG, melding_id=drang.data.melding_id, versie=2
+    )
+    await bus.publish(laat)
+    nog = besluit(clock.now(), aanpak=Aanpak.DRANG, melding_id=drang.data.melding_id, versie=4)
+    await bus.publish(nog)  # handled after the late one: the late one is behind it
+    z = await eventually(lambda: versie(4))
+    assert z["aanpak"] == "drang" and z["status"] == "actief", "version 2 was ignored"
 
 
 async def test_reference_data_is_kept_by_beheer_only_and_refuses_what_does_not_fit(
