@@ -28,7 +28,7 @@ from jbplein_kit.service import Service
 from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
-from . import partners
+from . import gezin, partners
 from .models import TE_MAKEN, WACHT_OP_REGISSEUR, Besluit, Brief, Regisseur
 from .settings import Settings
 from .vervanging import brieven_lock, vervang
@@ -67,6 +67,7 @@ def register(service: Service, settings: Settings) -> None:
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
         await uow.lock(_lock(data.besluit_id))
+        await uow.lock(gezin.gezin_lock(data.gezin_ref))
         await uow.lock(brieven_lock(data.melding_id))
         if await uow.session.get(Besluit, data.besluit_id) is not None:
             return
@@ -112,6 +113,7 @@ def register(service: Service, settings: Settings) -> None:
                 )
             ).all()
         )
+        eerdere += await gezin.eerdere_brieven_van_gezin(uow, data)  # one gezin, one letter
         brief = Brief(
             id=uuid4(),
             besluit_id=data.besluit_id,
@@ -127,9 +129,12 @@ def register(service: Service, settings: Settings) -> None:
             trace_context=trace_headers(),
         )
         uow.session.add(brief)
-        await vervang(
-            uow, brief, eerdere, f"vervangen door de brief over besluit versie {data.versie}"
+        reden = (
+            f"vervangen door de brief over besluit versie {data.versie}"
+            if data.versie > 1
+            else "vervangen door de brief over een nieuwe melding over het gezin"
         )
+        await vervang(uow, brief, eerdere, reden)
         if not data.aanpak.vraagt_regisseur or regisseur is not None:
             maak_klaar(brief, uow)
         else:
