@@ -364,6 +364,41 @@ async def test_no_room_puts_the_case_on_the_waiting_list_until_a_jeugdbeschermer
     assert cijfers["totaal"]["wachttijd_uren_max"] == pytest.approx(109.0, abs=0.1)
 
 
+async def test_a_melding_that_joined_a_waiting_case_hears_its_casusregisseur_with_it(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    beheer = bearer(tokens["beheer"])
+    afwezig = {}
+    for code in ("zuid-civiel", "zuid-straf"):
+        r = await client.post(
+            f"/api/v1/jeugdbeschermers/{code}/afwezigheden",
+            json={"van": "2026-11-01"},
+            headers=beheer,
+        )
+        assert r.status_code == 201
+        afwezig[code] = r.json()["id"]
+    gezin = uuid4()
+    first, second = besluit(clock.now(), gezin=gezin), besluit(clock.now(), gezin=gezin)
+    await bus.publish(first)
+    await bus.publish(second)
+    wachtend = await eventually(
+        lambda: n_events(bus, subjects.REGISSEUR_WACHTLIJST, RegisseurWachtlijst, 2)
+    )
+    assert [e.data.besluit_id for e in wachtend] == [first.data.besluit_id, second.data.besluit_id]
+    r = await client.patch(
+        f"/api/v1/jeugdbeschermers/zuid-civiel/afwezigheden/{afwezig['zuid-civiel']}",
+        json={"tot_en_met": "2026-11-18"},
+        headers=beheer,
+    )
+    assert r.status_code == 200, r.text
+    events = await eventually(
+        lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 2)
+    )
+    assert {e.data.besluit_id for e in events} == {first.data.besluit_id, second.data.besluit_id}
+    assert {e.data.jeugdbeschermer_ref for e in events} == {"zuid-civiel"}
+    assert all(e.data.van_wachtlijst for e in events)
+
+
 async def test_ending_an_absence_early_or_raising_a_caseload_assigns_waiting_cases_at_once(
     client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
 ) -> None:

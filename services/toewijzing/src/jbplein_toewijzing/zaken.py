@@ -309,6 +309,8 @@ async def verwerk_wachtlijst(uow: UnitOfWork, door: str = SYSTEEM) -> int:
         keuze = verdeling.keuzes[t.id]
         if keuze.jeugdbeschermer is not None:
             wijs_toe(uow, t, keuze, door, van_wachtlijst=True)
+            for gekoppeld in await gekoppelde_meldingen(uow, t):  # their besluiten hear it too
+                _toegewezen(uow, t, keuze, van_wachtlijst=True, voor=gekoppeld)
             toegewezen += 1
         elif keuze.wachtlijst is not None:
             zet_op_wachtlijst(uow, t, keuze.wachtlijst, door)
