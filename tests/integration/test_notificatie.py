@@ -101,15 +101,17 @@ class Plein:
         versie: int = 1,
         vorige: UUID | None = None,
         team: tuple[str, ...] = ("jbrr", "wijkteam-rotterdam"),
+        gezin: UUID | None = None,
+        vto: bool | None = None,
     ) -> BesluitGenomen:
         nu = self.clock.now()
-        vto = aanpak is Aanpak.RAADSONDERZOEK
+        vto = aanpak is Aanpak.RAADSONDERZOEK if vto is None else vto
         event = BesluitGenomen.maak(
             BesluitGenomenData(
                 gemeente="0599",
                 besluit_id=uuid4(),
                 melding_id=melding_id,
-                gezin_ref=uuid4(),
+                gezin_ref=gezin or uuid4(),
                 versie=versie,
                 vorige_besluit_id=vorige,
                 wijk="Feijenoord",
@@ -456,6 +458,33 @@ async def test_a_correction_withdraws_the_unposted_letter_and_replaces_a_posted_
     pagina = (await plein.client.get(f"/brieven/{eerste['id']}")).text
     assert 'id="ingetrokken"' in pagina and f"/brieven/{tweede['id']}" in pagina
     assert "Markeer als verzonden" not in pagina
+
+
+async def test_a_later_meldings_besluit_about_the_gezin_replaces_its_letter_not_duplicates_it(
+    plein: Plein,
+) -> None:
+    """One gezin, one letter: the gezin's case is updated by a later melding's besluit, and so
+    is its letter (withdrawn while unposted); a drang besluit never replaces the letter that
+    told of a raadsonderzoek, which goes on."""
+    gezin = uuid4()
+    eerste, tweede, derde = [UUID((await plein.melding("raadsonderzoek"))["id"]) for _ in "123"]
+    team = ("jbrr", "rvdk", "wijkteam-rotterdam")
+    await plein.besluit(eerste, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin)
+    brief_1 = await eventually(lambda: plein.brief(eerste), timeout=30)
+    await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: plein.brief(tweede), timeout=30)
+    assert await plein.brief(eerste) is not None, "drang does not replace the raadsonderzoek"
+    # The Raad was asked at the first besluit; the third asks it no second time.
+    await plein.besluit(derde, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin, vto=False)
+    brief_3 = await eventually(lambda: plein.brief(derde), timeout=30)
+    ingetrokken = [await plein.brief(m, "ingetrokken") for m in (eerste, tweede)]
+    assert [b["vervangen_door"] if b else None for b in ingetrokken] == [brief_3["id"]] * 2
+    assert ingetrokken[0] is not None and ingetrokken[0]["id"] == brief_1["id"]
+    assert brief_3["vervangt_brief_id"] is None, "the gezin never got the earlier letters"
+    r = await plein.client.get(
+        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    )
+    assert [b["melding_id"] for b in r.json()] == [str(derde)], "one letter to post"
 
 
 def brief_datum(moment: str, formaat: str | None = None) -> str:

@@ -10,7 +10,9 @@ intake, so its next melding starts afresh.
 
 Only a besluit that needs a casusregisseur (drang, raadsonderzoek) replaces: those update the
 gezin's one case at toewijzing. A vrijwillig besluit about another melding changes nothing in
-that case, and its letter does not replace the case's letter."""
+that case, and its letter does not replace the case's letter. Nor does a drang besluit replace a
+raadsonderzoek letter: the case keeps its raadsonderzoek (toewijzing never takes back what an
+earlier besluit decided), and a letter saying "now: drang" would tell the gezin otherwise."""
 
 from __future__ import annotations
 
@@ -25,7 +27,11 @@ from jbplein_kit.uow import UnitOfWork
 from .models import Brief
 from .vervanging import brieven_lock
 
-CASUSREGIE = (Aanpak.DRANG.value, Aanpak.RAADSONDERZOEK.value)
+VERVANGT = {
+    Aanpak.DRANG: (Aanpak.DRANG.value,),
+    Aanpak.RAADSONDERZOEK: (Aanpak.DRANG.value, Aanpak.RAADSONDERZOEK.value),
+}
+"""Which earlier letters of the gezin a letter of this approach replaces."""
 
 
 def gezin_lock(gezin_ref: UUID) -> str:
@@ -38,7 +44,8 @@ async def eerdere_brieven_van_gezin(uow: UnitOfWork, data: BesluitGenomenData) -
     """The gezin's letters about its other meldingen that a letter about this besluit replaces,
     oldest first, each under its melding's letter lock (so none is posted meanwhile). The caller
     holds :func:`gezin_lock`."""
-    if data.versie != 1 or not data.aanpak.vraagt_regisseur:
+    varianten = VERVANGT.get(data.aanpak)
+    if data.versie != 1 or varianten is None:
         return []
     brieven = list(
         (
@@ -47,7 +54,7 @@ async def eerdere_brieven_van_gezin(uow: UnitOfWork, data: BesluitGenomenData) -
                 .where(
                     Brief.gezin_ref == data.gezin_ref,
                     Brief.melding_id != data.melding_id,
-                    Brief.variant.in_(CASUSREGIE),
+                    Brief.variant.in_(varianten),
                 )
                 .order_by(Brief.aangemaakt_op, Brief.id)
             )
