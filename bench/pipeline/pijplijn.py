@@ -71,6 +71,8 @@ def melding_body(i: int) -> dict[str, Any]:
     return melding(
         gezin__kinderen__0__bsn=bsn(i),
         gezin__adres={
+            "straat": "Maasstraat",
+            "woonplaats": "Rotterdam",
             "postcode": f"{3000 + i // 26 % 999:04d} {chr(65 + i % 26)}{chr(65 + i // 676 % 26)}",
             "huisnummer": str(1 + i % 9999),
             "wijk": "Feijenoord",

@@ -23,13 +23,20 @@ from .conftest import Up
 
 MELDING = melding(
     gezin__kinderen=[{"voornaam": "Fenna", "achternaam": "Verbeek", "geboortedatum": "2018-06-14"}],
-    gezin__adres={"postcode": "3073 KL", "huisnummer": "88-zw", "wijk": "Feijenoord"},
+    gezin__adres={
+        "straat": "Rosestraat",
+        "postcode": "3073 KL",
+        "huisnummer": "88-zw",
+        "woonplaats": "Rotterdam",
+        "wijk": "Feijenoord",
+    },
     zorgen={
         "soorten": ["veiligheid", "ontwikkeling"],
         "toelichting": "Buren horen geschreeuw; kind komt niet naar school.",
     },
 )
 PERSONAL = [
+    "Rosestraat",
     "Fenna",
     "Verbeek",
     "2018-06-14",

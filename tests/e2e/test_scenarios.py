@@ -202,7 +202,13 @@ def gezin(kind: str, achternaam: str, bsn: str, postcode: str, **extra: Any) -> 
         gezin__kinderen=[
             {"voornaam": kind, "achternaam": achternaam, "geboortedatum": "2016-04-04", "bsn": bsn}
         ],
-        gezin__adres={"postcode": postcode, "huisnummer": "1", "wijk": "Feijenoord"},
+        gezin__adres={
+            "straat": "Maasstraat",
+            "postcode": postcode,
+            "huisnummer": "1",
+            "woonplaats": "Rotterdam",
+            "wijk": "Feijenoord",
+        },
         **extra,
     )
 

@@ -659,6 +659,67 @@ async def test_a_drang_case_stays_open_until_toewijzing_closes_it(
     )
 
 
+async def test_the_meldingen_that_joined_a_gezins_case_close_with_it(
+    client: httpx.AsyncClient, tokens: dict[str, str], nats_server: NatsServer
+) -> None:
+    staff = bearer(tokens["ondersteuner"])
+    first = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
+    joined = (await post(client, melding(), tokens["politie-api"])).json()
+    assert joined["gekoppeld_aan"] == first["id"]
+    connection = await nats.connect(nats_server.url)
+    js = connection.jetstream()
+    for m in (first, joined):
+        besluit = BesluitGenomen.maak(
+            BesluitGenomenData(
+                gemeente="0599",
+                besluit_id=uuid4(),
+                melding_id=UUID(m["id"]),
+                gezin_ref=uuid4(),
+                versie=1,
+                melder_organisatie="veilig-thuis",
+                aanpak=Aanpak.RAADSONDERZOEK,
+                urgentie=Urgentie.REGULIER,
+                casusregie="jbrr",
+                vto=m is first,
+                genomen_op=FRIDAY,
+            ),
+            bron=Bron.TAFEL,
+            tijd=FRIDAY,
+            onderwerp=UUID(m["id"]),
+        )
+        await js.publish(besluit.nats_subject(), besluit.to_bytes())
+
+    async def statussen() -> list[str]:
+        result = []
+        for m in (first, joined):
+            r = await client.get(f"/api/v1/meldingen/{m['id']}", headers=staff)
+            result.append(str(r.json()["status"]))
+        return result
+
+    await eventually(lambda: _equals(statussen(), ["besloten", "besloten"]))
+    # Toewijzing closes the gezin's one case, which the second melding joined.
+    afgesloten = ZaakAfgesloten.maak(
+        ZaakAfgeslotenData(
+            gemeente="0599",
+            toewijzing_id=uuid4(),
+            melding_id=UUID(first["id"]),
+            gezin_ref=uuid4(),
+            aanpak=Aanpak.RAADSONDERZOEK,
+            reden=Afsluitreden.GEDWONGEN_KADER,
+            afgesloten_op=FRIDAY,
+            meldingen=[UUID(joined["id"])],
+        ),
+        bron=Bron.TOEWIJZING,
+        tijd=FRIDAY,
+        onderwerp=UUID(first["id"]),
+    )
+    await js.publish(afgesloten.nats_subject(), afgesloten.to_bytes())
+    await eventually(lambda: _equals(statussen(), ["afgesloten", "afgesloten"]))
+    await connection.close()
+    after = await post(client, melding(), tokens["veilig-thuis-api"])
+    assert after.json()["gekoppeld_aan"] is None, "the gezin's case is closed: a new one starts"
+
+
 async def _equals(awaitable: Any, expected: Any) -> bool:
     return bool(await awaitable == expected)
 

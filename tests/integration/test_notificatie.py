@@ -85,33 +85,45 @@ class Plein:
     intake_poort: int | None = None
     """Where notificatie reaches intake, when not the plein's own intake."""
 
-    async def melding(self, aanpak: str = "drang") -> dict[str, Any]:
+    async def melding(
+        self, aanpak: str = "drang", body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=10) as http:
             r = await http.post(
                 f"{self.intake}/api/v1/meldingen",
-                json=melding_van(aanpak),
+                json=body or melding_van(aanpak),
                 headers=bearer(self.tokens["veilig-thuis-api"]),
             )
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    async def besluit(self, melding_id: UUID, aanpak: Aanpak) -> BesluitGenomen:
+    async def besluit(
+        self,
+        melding_id: UUID,
+        aanpak: Aanpak,
+        versie: int = 1,
+        vorige: UUID | None = None,
+        team: tuple[str, ...] = ("jbrr", "wijkteam-rotterdam"),
+        gezin: UUID | None = None,
+        vto: bool | None = None,
+    ) -> BesluitGenomen:
         nu = self.clock.now()
-        vto = aanpak is Aanpak.RAADSONDERZOEK
+        vto = aanpak is Aanpak.RAADSONDERZOEK if vto is None else vto
         event = BesluitGenomen.maak(
             BesluitGenomenData(
                 gemeente="0599",
                 besluit_id=uuid4(),
                 melding_id=melding_id,
-                gezin_ref=uuid4(),
-                versie=1,
+                gezin_ref=gezin or uuid4(),
+                versie=versie,
+                vorige_besluit_id=vorige,
                 wijk="Feijenoord",
                 melder_organisatie="veilig-thuis",
                 aanpak=aanpak,
                 urgentie=Urgentie.REGULIER,
                 taakaccent=Taakaccent.CIVIEL,
                 casusregie="jbrr",
-                jeugdbeschermingsteam=["jbrr", "wijkteam-rotterdam"],
+                jeugdbeschermingsteam=list(team),
                 vto=vto,
                 genomen_op=nu,
                 contact_uiterlijk=werkdagen.termijn(nu, 5) if aanpak.vraagt_regisseur else None,
@@ -366,6 +378,172 @@ async def test_staff_mark_a_letter_posted_and_every_look_at_it_is_audited(plein:
             ).all()
         }
     assert {"brief.lezen", "brief.verzonden", "brief.downloaden"} <= acties
+
+
+async def brieven_van(plein: Plein, melding_id: UUID) -> dict[str, dict[str, Any]]:
+    """The case's letters by besluit version."""
+    r = await plein.client.get(
+        "/api/v1/brieven",
+        params={"melding_id": str(melding_id)},
+        headers=bearer(plein.tokens["ondersteuner"]),
+    )
+    return {f"v{b['besluit_versie']}": b for b in r.json()}
+
+
+async def _status(plein: Plein, melding_id: UUID, **verwacht: str) -> Any:
+    brieven = await brieven_van(plein, melding_id)
+    if all(brieven.get(v, {}).get("status") == s for v, s in verwacht.items()):
+        return brieven
+    return None
+
+
+async def test_a_correction_withdraws_the_unposted_letter_and_replaces_a_posted_one_saying_so(
+    plein: Plein, nats_server: NatsServer, passwords: dict[str, str]
+) -> None:
+    m = await plein.melding("vrijwillig")
+    zaak = UUID(m["id"])
+    staf = bearer(plein.tokens["ondersteuner"])
+    v1 = await plein.besluit(zaak, Aanpak.VRIJWILLIG)
+    await eventually(lambda: _status(plein, zaak, v1="gereed"), timeout=30)
+    # A correction before the letter was posted: the first letter is withdrawn, not deleted.
+    v2 = await plein.besluit(
+        zaak, Aanpak.VRIJWILLIG, versie=2, vorige=v1.data.besluit_id, team=("wijkteam-rotterdam",)
+    )
+    brieven = await eventually(
+        lambda: _status(plein, zaak, v1="ingetrokken", v2="gereed"), timeout=30
+    )
+    eerste, tweede = brieven["v1"], brieven["v2"]
+    assert eerste["vervangen_door"] == tweede["id"]
+    assert "versie 2" in eerste["ingetrokken_reden"] and eerste["ingetrokken_op"]
+    assert tweede["vervangt_brief_id"] is None, "the gezin never got the first letter"
+    assert "vervangt" not in (await plein.pdf_tekst(tweede["id"]))
+    weg = await plein.client.post(f"/api/v1/brieven/{eerste['id']}/verzending", headers=staf)
+    assert weg.status_code == 409 and "withdrawn" in weg.json()["detail"]
+    # The second letter is posted; then the tafel corrects again, to drang.
+    posted = await plein.client.post(f"/api/v1/brieven/{tweede['id']}/verzending", headers=staf)
+    assert posted.status_code == 200
+    await plein.besluit(zaak, Aanpak.DRANG, versie=3, vorige=v2.data.besluit_id)
+    brieven = await eventually(
+        lambda: _status(plein, zaak, v1="ingetrokken", v2="verzonden", v3="gereed"), timeout=30
+    )
+    derde = brieven["v3"]
+    assert derde["vervangt_brief_id"] == tweede["id"]
+    assert brieven["v2"]["vervangen_door"] == derde["id"]
+    tekst = " ".join((await plein.pdf_tekst(derde["id"])).split())
+    datum = brief_datum(posted.json()["verzonden_op"])
+    assert f"Deze brief vervangt onze brief van {datum}" in tekst
+    assert "Wij hebben ons besluit veranderd." in tekst
+    assert "Eerst hadden wij besloten: de hulp die u krijgt, gaat door." in tekst
+    assert "Nu hebben wij besloten: uw gezin krijgt een casusregisseur." in tekst
+    assert "nieuw besluit van het Jeugdbeschermingsplein" in tekst
+    # An older version arriving late changes nothing: no letter, no partner event.
+    await plein.besluit(zaak, Aanpak.RAADSONDERZOEK, versie=2, vorige=v1.data.besluit_id)
+    partner = await eventually(lambda: _n(_partner_events(nats_server.url), 6), timeout=30)
+    besluiten = [b["data"] for s, b in partner if s.startswith("jbplein.partner.besluit")]
+    assert [(b["besluit_versie"], b["vervangt_versie"], b["correctie"]) for b in besluiten] == [
+        (1, None, False),
+        (2, 1, True),
+        (3, 2, True),
+    ]
+    async with plein.service.unit_of_work() as uow:
+        acties = [
+            a.action
+            for a in (
+                await uow.session.scalars(select(AuditEntry).where(AuditEntry.dossier == m["id"]))
+            ).all()
+        ]
+    assert acties.count("brief.ingetrokken") == 1
+    assert set(await brieven_van(plein, zaak)) == {"v1", "v2", "v3"}
+    assert len(await _partner_events(nats_server.url)) == 6
+    # The screens show it.
+    r = await plein.client.post(
+        "/inloggen", data={"gebruiker": "ondersteuner", "wachtwoord": passwords["ondersteuner"]}
+    )
+    assert r.status_code == 303
+    lijst = (await plein.client.get("/brieven")).text
+    assert "ingetrokken" in lijst and "niet versturen" in lijst
+    assert (
+        f"vervangt de brief verzonden op {brief_datum(posted.json()['verzonden_op'], '%d-%m-%Y')}"
+        in lijst
+    )
+    pagina = (await plein.client.get(f"/brieven/{eerste['id']}")).text
+    assert 'id="ingetrokken"' in pagina and f"/brieven/{tweede['id']}" in pagina
+    assert "Markeer als verzonden" not in pagina
+
+
+async def test_a_later_meldings_besluit_about_the_gezin_replaces_its_letter_not_duplicates_it(
+    plein: Plein,
+) -> None:
+    """One gezin, one letter: the gezin's case is updated by a later melding's besluit, and so
+    is its letter (withdrawn while unposted); a drang besluit never replaces the letter that
+    told of a raadsonderzoek, which goes on."""
+    gezin = uuid4()
+    eerste, tweede, derde = [UUID((await plein.melding("raadsonderzoek"))["id"]) for _ in "123"]
+    team = ("jbrr", "rvdk", "wijkteam-rotterdam")
+    await plein.besluit(eerste, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin)
+    brief_1 = await eventually(lambda: plein.brief(eerste), timeout=30)
+    await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: plein.brief(tweede), timeout=30)
+    assert await plein.brief(eerste) is not None, "drang does not replace the raadsonderzoek"
+    # The Raad was asked at the first besluit; the third asks it no second time.
+    await plein.besluit(derde, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin, vto=False)
+    brief_3 = await eventually(lambda: plein.brief(derde), timeout=30)
+    ingetrokken = [await plein.brief(m, "ingetrokken") for m in (eerste, tweede)]
+    assert [b["vervangen_door"] if b else None for b in ingetrokken] == [brief_3["id"]] * 2
+    assert ingetrokken[0] is not None and ingetrokken[0]["id"] == brief_1["id"]
+    assert brief_3["vervangt_brief_id"] is None, "the gezin never got the earlier letters"
+    r = await plein.client.get(
+        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    )
+    assert [b["melding_id"] for b in r.json()] == [str(derde)], "one letter to post"
+
+
+def brief_datum(moment: str, formaat: str | None = None) -> str:
+    from jbplein_notificatie.brief import datum_nl
+
+    dag = werkdagen.lokale_dag(datetime.fromisoformat(moment))
+    return dag.strftime(formaat) if formaat else datum_nl(dag)
+
+
+async def test_a_letter_to_an_address_without_street_or_town_waits_as_adres_onvolledig(
+    plein: Plein, passwords: dict[str, str]
+) -> None:
+    body = melding_van("vrijwillig")
+    del body["gezin"]["adres"]["straat"], body["gezin"]["adres"]["woonplaats"]
+    m = await plein.melding(body=body)
+    zaak = UUID(m["id"])
+    await plein.besluit(zaak, Aanpak.VRIJWILLIG)
+    brief = await eventually(lambda: plein.brief(zaak, "adres_onvolledig"), timeout=30)
+    assert brief["adres_ontbreekt"] == ["straat", "woonplaats"]
+    assert await plein.brief(zaak, "gereed") is None
+    staf = bearer(plein.tokens["ondersteuner"])
+    geen_pdf = await plein.client.get(f"/api/v1/brieven/{brief['id']}/pdf", headers=staf)
+    assert geen_pdf.status_code == 409
+    posten = await plein.client.post(f"/api/v1/brieven/{brief['id']}/verzending", headers=staf)
+    assert posten.status_code == 409 and "address" in posten.json()["detail"]
+    gefilterd = await plein.client.get(
+        "/api/v1/brieven", params={"status": "adres_onvolledig"}, headers=staf
+    )
+    assert [b["id"] for b in gefilterd.json()] == [brief["id"]]
+    # It is tried again later (the address may be completed), and still waits.
+    await plein.tick(timedelta(minutes=2))
+    await eventually(
+        lambda: _met(plein.brief(zaak, "adres_onvolledig"), lambda b: b["pogingen"] >= 2),
+        timeout=30,
+    )
+    r = await plein.client.post(
+        "/inloggen", data={"gebruiker": "ondersteuner", "wachtwoord": passwords["ondersteuner"]}
+    )
+    assert r.status_code == 303
+    lijst = (await plein.client.get("/brieven")).text
+    assert "adres onvolledig: straat, woonplaats ontbreekt" in lijst
+    pagina = (await plein.client.get(f"/brieven/{brief['id']}")).text
+    assert 'id="adres"' in pagina and "Markeer als verzonden" not in pagina
+
+
+async def _met(awaitable: Awaitable[Any], test: Callable[[Any], bool]) -> Any:
+    waarde = await awaitable
+    return waarde if waarde is not None and test(waarde) else None
 
 
 # --- partner events and their details --------------------------------------------------------

@@ -4,6 +4,7 @@ clock the tests move (no test waits for days)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -485,3 +486,60 @@ async def test_the_screen_of_a_melding_never_follows_its_dataref_and_shows_what_
     assert aanvaller.ontvangen == [], "no request reached the event's dataref"
     assert [o.pad for o in intake.ontvangen] == [f"/api/v1/meldingen/{melding_id}"]
     assert intake.ontvangen[0].headers["authorization"] == f"Bearer {tokens['dienst-tafel']}"
+
+
+async def test_a_besluit_for_a_session_that_has_not_taken_place_is_refused_naming_the_session(
+    client: httpx.AsyncClient,
+    bus: Bus,
+    tokens: dict[str, str],
+    clock: ManualClock,
+    passwords: dict[str, str],
+) -> None:
+    staff, chair = tokens["ondersteuner"], tokens["voorzitter"]
+    melding_id = await bus.melding(FRIDAY_3PM)
+    await eventually(lambda: all_at_tafel(client, staff, [melding_id]))
+    assert await planned_on(client, staff, [melding_id]) == [MONDAY]
+    url = f"/api/v1/meldingen/{melding_id}/besluiten"
+    for moment in (
+        FRIDAY_3PM + timedelta(minutes=5),
+        datetime(2026, 11, 23, 9, 59, tzinfo=AMSTERDAM),
+    ):
+        clock.set(moment)
+        early = await client.post(url, json=DRANG, headers=bearer(chair))
+        assert early.status_code == 409, early.text
+        assert early.headers["content-type"] == "application/problem+json"
+        [param] = early.json()["invalidParams"]
+        assert param["name"] == "sessie"
+        assert (
+            "has not taken place yet" in param["reason"] and "23-11-2026 10:00" in param["reason"]
+        )
+    # Nothing was stored or published.
+    dossier = await at_tafel(client, staff, melding_id)
+    assert dossier["besluiten"] == [] and dossier["status"] == "open"
+    assert await bus.read(subjects.BESLUIT_GENOMEN, BesluitGenomen) == []
+    # The screen says why.
+    r = await client.post(
+        "/inloggen", data={"gebruiker": "ondersteuner", "wachtwoord": passwords["ondersteuner"]}
+    )
+    assert r.status_code == 303
+    pagina = await client.get(f"/meldingen/{melding_id}")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', pagina.text)
+    assert csrf is not None
+    scherm = await client.post(
+        f"/meldingen/{melding_id}/besluit",
+        data={
+            "csrf": csrf.group(1),
+            "aanpak": "drang",
+            "casusregie": "jbrr",
+            "notulen": "Onveilige thuissituatie; drang.",
+            "voorzitter": "voorzitter",
+        },
+    )
+    assert scherm.status_code == 409
+    assert "sessie: has not taken place yet" in scherm.text
+    # Once the session has begun, the besluit is recorded.
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=AMSTERDAM))
+    ok = await client.post(url, json=DRANG, headers=bearer(chair))
+    assert ok.status_code == 201, ok.text
+    [event] = await eventually(lambda: bus.read(subjects.BESLUIT_GENOMEN, BesluitGenomen))
+    assert str(event.data.sessie_id) == dossier["sessie"]["id"]

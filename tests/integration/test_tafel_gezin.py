@@ -36,6 +36,7 @@ from ..conftest import bearer, eventually, fast_settings
 from .test_tafel import DRANG, FRIDAY_3PM, Bus, _n, all_at_tafel
 
 MONDAY_10_30 = datetime(2026, 11, 23, 10, 30, tzinfo=AMSTERDAM)
+TUESDAY_10_30 = datetime(2026, 11, 24, 10, 30, tzinfo=AMSTERDAM)
 RAADSONDERZOEK = {
     **DRANG,
     "aanpak": "raadsonderzoek",
@@ -134,6 +135,7 @@ async def test_two_meldingen_of_one_gezin_decided_raadsonderzoek_at_once_ask_the
     await eventually(gesloten)
     derde = await bus.melding(clock.now(), gezin=gezin)
     await eventually(lambda: all_at_tafel(client, tokens["ondersteuner"], [derde]))
+    clock.set(TUESDAY_10_30)  # its session has begun
     r = await client.post(
         f"/api/v1/meldingen/{derde}/besluiten", json=RAADSONDERZOEK, headers=chair
     )

@@ -305,7 +305,7 @@ async def test_a_later_raadsonderzoek_joins_the_gezins_drang_case_and_all_close_
     assert r.status_code == 200, r.text
     [closed] = await eventually(lambda: bus.read(subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten))
     assert closed.data.melding_id == drang.data.melding_id
-    assert closed.data.meldingen == [onderzoek.data.melding_id, nog_een.data.melding_id]
+    assert set(closed.data.meldingen) == {onderzoek.data.melding_id, nog_een.data.melding_id}
     # Closed, the gezin's next melding opens a case of its own.
     later = besluit(clock.now(), gezin=gezin)
     await bus.publish(later)
@@ -362,6 +362,41 @@ async def test_no_room_puts_the_case_on_the_waiting_list_until_a_jeugdbeschermer
     cijfers = (await client.get("/api/v1/cijfers", headers=bearer(tokens["ondersteuner"]))).json()
     assert cijfers["totaal"]["via_wachtlijst"] == 1
     assert cijfers["totaal"]["wachttijd_uren_max"] == pytest.approx(109.0, abs=0.1)
+
+
+async def test_a_melding_that_joined_a_waiting_case_hears_its_casusregisseur_with_it(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    beheer = bearer(tokens["beheer"])
+    afwezig = {}
+    for code in ("zuid-civiel", "zuid-straf"):
+        r = await client.post(
+            f"/api/v1/jeugdbeschermers/{code}/afwezigheden",
+            json={"van": "2026-11-01"},
+            headers=beheer,
+        )
+        assert r.status_code == 201
+        afwezig[code] = r.json()["id"]
+    gezin = uuid4()
+    first, second = besluit(clock.now(), gezin=gezin), besluit(clock.now(), gezin=gezin)
+    await bus.publish(first)
+    await bus.publish(second)
+    wachtend = await eventually(
+        lambda: n_events(bus, subjects.REGISSEUR_WACHTLIJST, RegisseurWachtlijst, 2)
+    )
+    assert [e.data.besluit_id for e in wachtend] == [first.data.besluit_id, second.data.besluit_id]
+    r = await client.patch(
+        f"/api/v1/jeugdbeschermers/zuid-civiel/afwezigheden/{afwezig['zuid-civiel']}",
+        json={"tot_en_met": "2026-11-18"},
+        headers=beheer,
+    )
+    assert r.status_code == 200, r.text
+    events = await eventually(
+        lambda: n_events(bus, subjects.REGISSEUR_TOEGEWEZEN, RegisseurToegewezen, 2)
+    )
+    assert {e.data.besluit_id for e in events} == {first.data.besluit_id, second.data.besluit_id}
+    assert {e.data.jeugdbeschermer_ref for e in events} == {"zuid-civiel"}
+    assert all(e.data.van_wachtlijst for e in events)
 
 
 async def test_ending_an_absence_early_or_raising_a_caseload_assigns_waiting_cases_at_once(
@@ -704,6 +739,41 @@ async def test_a_corrected_besluit_without_casusregisseur_closes_the_case(
         lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "afgesloten")
     )
     assert z["afsluitreden"] == "besluit_gecorrigeerd"
+    assert (z["besluit_versie"], z["aanpak"]) == (2, "vrijwillig"), "the aanpak of version 2"
+    [gesloten] = await eventually(
+        lambda: n_events(bus, subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten, 1)
+    )
+    assert gesloten.data.aanpak == "drang", "the case that ended was a drang case"
+
+
+async def test_a_correction_shows_its_aanpak_and_an_older_version_arriving_late_changes_nothing(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    drang = besluit(clock.now())
+    await bus.publish(drang)
+    await eventually(
+        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "actief")
+    )
+    correctie = besluit(
+        clock.now(), aanpak=Aanpak.RAADSONDERZOEK, melding_id=drang.data.melding_id, versie=3
+    )
+    await bus.publish(correctie)
+
+    async def versie(n: int) -> dict[str, Any] | None:
+        z = await zaak(client, tokens["ondersteuner"], drang.data.melding_id)
+        return z if z is not None and z["besluit_versie"] == n else None
+
+    z = await eventually(lambda: versie(3))
+    assert z["aanpak"] == "raadsonderzoek" and z["status"] == "actief"
+    assert termijn_van(z, "raadsonderzoek_start")
+    laat = besluit(
+        clock.now(), aanpak=Aanpak.VRIJWILLIG, melding_id=drang.data.melding_id, versie=2
+    )
+    await bus.publish(laat)
+    nog = besluit(clock.now(), aanpak=Aanpak.DRANG, melding_id=drang.data.melding_id, versie=4)
+    await bus.publish(nog)  # handled after the late one: the late one is behind it
+    z = await eventually(lambda: versie(4))
+    assert z["aanpak"] == "drang" and z["status"] == "actief", "version 2 was ignored"
 
 
 async def test_reference_data_is_kept_by_beheer_only_and_refuses_what_does_not_fit(

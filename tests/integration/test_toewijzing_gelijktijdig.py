@@ -63,19 +63,20 @@ async def alles_verstuurd(service: Service) -> bool:
     return open_ == 0
 
 
-async def test_concurrent_closing_contact_and_raad_start_of_a_case_pass_once_and_publish_once(
+async def test_concurrent_closing_contact_raad_start_and_evaluation_pass_once_and_publish_once(
     client: httpx.AsyncClient,
     bus: Bus,
     tokens: dict[str, str],
     clock: ManualClock,
     service: Service,
 ) -> None:
-    te_sluiten, contact, raad = (
+    te_sluiten, contact, raad, te_evalueren = (
         besluit(clock.now()),
         besluit(clock.now(), wijk="Noord"),
         besluit(clock.now(), aanpak=Aanpak.RAADSONDERZOEK, team=("jbrr", "rvdk")),
+        besluit(clock.now()),
     )
-    for b in (te_sluiten, contact, raad):
+    for b in (te_sluiten, contact, raad, te_evalueren):
         await bus.publish(b)
         await eventually(
             lambda b=b: met_status(client, tokens["jbrr-api"], b.data.melding_id, "actief")
@@ -107,6 +108,14 @@ async def test_concurrent_closing_contact_and_raad_start_of_a_case_pass_once_and
             )
             for _ in range(GELIJKTIJDIG)
         ),
+        *(
+            client.post(
+                f"/api/v1/zaken/{te_evalueren.data.melding_id}/evaluatie",
+                json={"uitkomst": "gedwongen_kader"},
+                headers=jbrr,
+            )
+            for _ in range(GELIJKTIJDIG)
+        ),
     ]
     antwoorden = await asyncio.gather(*verzoeken)
     statussen = [r.status_code for r in antwoorden]
@@ -115,10 +124,14 @@ async def test_concurrent_closing_contact_and_raad_start_of_a_case_pass_once_and
         [200] + [409] * (GELIJKTIJDIG - 1),
         [201] + [409] * (GELIJKTIJDIG - 1),
         [201] + [409] * (GELIJKTIJDIG - 1),
+        [200] + [409] * (GELIJKTIJDIG - 1),
     ], [r.text for r in antwoorden if r.status_code >= 500][:1]
 
     await eventually(lambda: alles_verstuurd(service))
-    assert len(await bus.read(subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten)) == 1
+    gesloten = await bus.read(subjects.ZAAK_AFGESLOTEN, ZaakAfgesloten)
+    assert sorted(str(e.data.melding_id) for e in gesloten) == sorted(
+        str(b.data.melding_id) for b in (te_sluiten, te_evalueren)
+    )
     assert len(await bus.read(subjects.CONTACT_GEREGISTREERD, ContactGeregistreerd)) == 1
     assert len(await bus.read(subjects.RAADSONDERZOEK_GESTART, RaadsonderzoekGestart)) == 1
     z = await met_status(client, tokens["jbrr-api"], te_sluiten.data.melding_id, "afgesloten")

@@ -30,7 +30,13 @@ BASIS: dict[str, Any] = {
                 "bsn": BSN_KIND,
             },
         ],
-        "adres": {"postcode": "3072 AB", "huisnummer": "12b", "wijk": "Feijenoord"},
+        "adres": {
+            "straat": "Maasstraat",
+            "postcode": "3072 AB",
+            "huisnummer": "12b",
+            "woonplaats": "Rotterdam",
+            "wijk": "Feijenoord",
+        },
     },
     "zorgen": {"soorten": ["veiligheid"], "toelichting": "Geschreeuw en blauwe plekken gezien."},
     "bestaande_hulp": [

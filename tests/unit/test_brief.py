@@ -436,10 +436,15 @@ def test_without_parents_names_the_letter_goes_to_the_parents_of_the_children() 
 
 
 def test_without_any_names_the_letter_goes_to_the_parents() -> None:
-    wie = Geadresseerde(postcode="3072 AB", huisnummer="4")
+    wie = Geadresseerde(ongeboren=1, postcode="3072 AB", huisnummer="4")
     brief = inhoud(gegevens(Aanpak.DRANG, geadresseerde=wie))
     assert brief.adresblok[0] == "Aan de ouders/verzorgers"
     assert brief.aanhef == "Beste ouders/verzorgers,"
+
+
+def test_a_letter_without_any_child_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least one child"):
+        Geadresseerde(ouders=["Kees Bakker"], postcode="3072 AB", huisnummer="4")
 
 
 @pytest.mark.parametrize("postcode", ["3072", "ABCD EF", "0123 AB", "3072 A", "３０７２ AB"])
@@ -469,7 +474,9 @@ def test_dutch_characters_are_real_text_and_others_lose_only_their_accent() -> N
 
 
 def test_markup_characters_in_input_are_printed_as_text() -> None:
-    wie = Geadresseerde(ouders=["A & B <b>Jansen</b>"], postcode="3072 AB", huisnummer="1 & 2")
+    wie = Geadresseerde(
+        ouders=["A & B <b>Jansen</b>"], kinderen=["Sem"], postcode="3072 AB", huisnummer="1 & 2"
+    )
     text = brief_tekst(Aanpak.VRIJWILLIG, geadresseerde=wie)
     assert "A & B <b>Jansen</b>" in text
     assert "Huisnummer 1 & 2" in text
@@ -544,3 +551,105 @@ def test_a_letter_that_would_contradict_itself_is_refused(wijziging: dict[str, A
     }
     with pytest.raises(ValidationError):
         BriefGegevens(**(basis | wijziging))
+
+
+# --- grammar: the verbs agree with one child, several children, an unborn child -----------------
+
+EEN_KIND = Geadresseerde(
+    ouders=["Fatima el Amrani"], kinderen=["Yasmina"], postcode="3111 XK", huisnummer="7"
+)
+TWEE_KINDEREN = Geadresseerde(
+    ouders=["Kees Bakker"], kinderen=["Sem", "Lotte"], postcode="3072 AB", huisnummer="4"
+)
+ONGEBOREN = Geadresseerde(
+    ouders=["Fatima el Amrani"], ongeboren=1, postcode="3111 XK", huisnummer="7"
+)
+KIND_EN_ONGEBOREN = Geadresseerde(
+    ouders=["Kees Bakker"], kinderen=["Sem"], ongeboren=1, postcode="3072 AB", huisnummer="4"
+)
+
+# Per gezin: how the letter names the children in its opening, and the sentences whose verb
+# must agree with them (checked in every variant that has the sentence).
+ENKELVOUD = {
+    Aanpak.VRIJWILLIG: ["Zo krijgt uw kind de hulp die nodig is."],
+    Aanpak.DRANG: [
+        "Het doel is dat uw kind veilig en goed kan opgroeien.",
+        "De casusregisseur werkt samen met u, met uw kind en met andere hulpverleners.",
+        "Werkt u of werkt uw kind niet mee? Of gaat het niet genoeg vooruit?",
+    ],
+    Aanpak.RAADSONDERZOEK: [
+        "Wij maken ons grote zorgen over de veiligheid of de ontwikkeling van uw kind.",
+        "Na het onderzoek beslist de Raad wat er nodig is om uw kind veilig te laten opgroeien.",
+        "De casusregisseur werkt samen met u, met uw kind en met andere hulpverleners.",
+    ],
+}
+MEERVOUD = {
+    Aanpak.VRIJWILLIG: ["Zo krijgen uw kinderen de hulp die nodig is."],
+    Aanpak.DRANG: [
+        "Het doel is dat uw kinderen veilig en goed kunnen opgroeien.",
+        "De casusregisseur werkt samen met u, met uw kinderen en met andere hulpverleners.",
+        "Werkt u of werken uw kinderen niet mee? Of gaat het niet genoeg vooruit?",
+    ],
+    Aanpak.RAADSONDERZOEK: [
+        "Wij maken ons grote zorgen over de veiligheid of de ontwikkeling van uw kinderen.",
+        "Na het onderzoek beslist de Raad wat er nodig is om uw kinderen veilig te laten "
+        "opgroeien.",
+        "De casusregisseur werkt samen met u, met uw kinderen en met andere hulpverleners.",
+    ],
+}
+# An unborn child: one child (singular verbs), named as the child the parents expect, and not
+# asked to cooperate or to work with the casusregisseur.
+ONGEBOREN_ZINNEN = {
+    Aanpak.VRIJWILLIG: ["Zo krijgt uw kind de hulp die nodig is."],
+    Aanpak.DRANG: [
+        "Het doel is dat uw kind veilig en goed kan opgroeien.",
+        "De casusregisseur werkt samen met u en met andere hulpverleners.",
+        "Werkt u niet mee? Of gaat het niet genoeg vooruit?",
+    ],
+    Aanpak.RAADSONDERZOEK: [
+        "Wij maken ons grote zorgen over de veiligheid of de ontwikkeling van uw kind.",
+        "Na het onderzoek beslist de Raad wat er nodig is om uw kind veilig te laten opgroeien.",
+        "De casusregisseur werkt samen met u en met andere hulpverleners.",
+    ],
+}
+GEZINNEN = {
+    "een kind": (EEN_KIND, "over uw gezin en over Yasmina.", ENKELVOUD),
+    "twee kinderen": (TWEE_KINDEREN, "over uw gezin en over Sem en Lotte.", MEERVOUD),
+    "ongeboren kind": (
+        ONGEBOREN,
+        "over uw gezin en over het kind dat u verwacht.",
+        ONGEBOREN_ZINNEN,
+    ),
+    "kind en ongeboren kind": (
+        KIND_EN_ONGEBOREN,
+        "over uw gezin en over Sem en het kind dat u verwacht.",
+        MEERVOUD,
+    ),
+}
+# Subject and verb that do not agree: 'uw kind' with a plural verb, 'uw kinderen' with a
+# singular one, in either word order.
+NIET_IN_OVEREENSTEMMING = [
+    r"uw kind (?:\w+ ){0,4}(?:kunnen|krijgen|werken|groeien) ",
+    r"(?:krijgen|werken|kunnen) uw kind\b(?!eren)",
+    r"(?:krijgt|werkt|kan) uw kinderen",
+    r"uw kinderen (?:\w+ ){0,4}(?:kan|krijgt|werkt) ",
+    r"uw kind of kinderen",
+]
+
+
+@pytest.mark.parametrize("variant", list(Aanpak))
+@pytest.mark.parametrize("gezin", list(GEZINNEN))
+def test_the_verbs_agree_with_one_child_several_children_or_an_unborn_child(
+    variant: Aanpak, gezin: str
+) -> None:
+    import re
+
+    wie, opening, zinnen = GEZINNEN[gezin]
+    text = brief_tekst(variant, geadresseerde=wie)
+    assert opening in text
+    for zin in zinnen[variant]:
+        assert zin in text
+    for patroon in NIET_IN_OVEREENSTEMMING:
+        assert re.search(patroon, text) is None, patroon
+    if wie.kinderen == ():
+        assert "werken uw kinderen" not in text and "met uw kind en" not in text

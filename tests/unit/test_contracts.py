@@ -179,8 +179,11 @@ def _velden(event: Any) -> set[str]:
     return set(event.model_fields["data"].annotation.model_fields)
 
 
+VERSIE = {"besluit_versie", "vervangt_versie", "correctie"}
+
+
 def test_partner_events_carry_only_the_minimum() -> None:
-    assert _velden(PartnerBesluitGenomen) == {
+    assert _velden(PartnerBesluitGenomen) == VERSIE | {
         "gemeente",
         "zaak_ref",
         "aanpak",
@@ -188,14 +191,14 @@ def test_partner_events_carry_only_the_minimum() -> None:
         "contact_uiterlijk",
         "raadsonderzoek_start_uiterlijk",
     }
-    assert _velden(PartnerMeldingBesloten) == {
+    assert _velden(PartnerMeldingBesloten) == VERSIE | {
         "gemeente",
         "ontvanger",
         "zaak_ref",
         "aanpak",
         "besluit_datum",
     }
-    assert _velden(PartnerRaadsonderzoekGevraagd) == {
+    assert _velden(PartnerRaadsonderzoekGevraagd) == VERSIE | {
         "gemeente",
         "ontvanger",
         "zaak_ref",
@@ -206,7 +209,22 @@ def test_partner_events_carry_only_the_minimum() -> None:
     assert partner == {PartnerBesluitGenomen, PartnerMeldingBesloten, PartnerRaadsonderzoekGevraagd}
 
 
-def test_the_checked_in_schemas_and_asyncapi_document_are_up_to_date() -> None:
+@pytest.mark.parametrize(
+    "event", [PartnerBesluitGenomen, PartnerMeldingBesloten, PartnerRaadsonderzoekGevraagd]
+)
+def test_partner_events_say_which_besluit_version_they_tell_and_stay_compatible_within_v1(
+    event: Any,
+) -> None:
+    """The version fields are optional: an event from before them still parses. A consumer
+    tells a correction by ``correctie``/``vervangt_versie`` and a late older version by a
+    lower ``besluit_versie``."""
+    schema = event.model_json_schema()
+    data = schema["$defs"][schema["properties"]["data"]["$ref"].split("/")[-1]]
+    assert set(data["properties"]) >= VERSIE
+    assert not VERSIE & set(data.get("required", []))
+    velden = data["properties"]
+    assert velden["besluit_versie"]["anyOf"][0] == {"minimum": 1, "type": "integer"}
+    assert velden["correctie"]["type"] == "boolean"
     expected = generate.artefacts()
     on_disk = {
         str(path.relative_to(generate.SCHEMAS)): path.read_text(encoding="utf-8")

@@ -278,6 +278,10 @@ class BriefGereedData(Gegevens):
     variant: Aanpak
     met_regisseur: bool = Field(description="True when the letter names the casusregisseur.")
     gereed_op: AwareDatetime
+    vervangt_brief_id: UUID | None = Field(
+        default=None,
+        description="The letter, already posted, that this one replaces (and says so).",
+    )
 
 
 class BriefGereed(CloudEvent[BriefGereedData]):
@@ -290,7 +294,27 @@ class BriefGereed(CloudEvent[BriefGereedData]):
 # --- partner events: minimised ---------------------------------------------------------------
 
 
-class PartnerBesluitGenomenData(Gegevens):
+BesluitVersie = Annotated[int, Field(ge=1)]
+
+
+class Besluitversie(Gegevens):
+    """Which version of the besluit a partner event tells of. The tafel corrects a besluit by
+    a new version; a consumer keeps the highest ``besluit_versie`` per ``zaak_ref`` and ignores
+    an older one that arrives late. Optional within v1 (events from before it have none)."""
+
+    besluit_versie: BesluitVersie | None = Field(
+        default=None, description="1 for a first besluit; higher for a correction."
+    )
+    vervangt_versie: BesluitVersie | None = Field(
+        default=None,
+        description="Set on a correction: the version this one replaces; it no longer holds.",
+    )
+    correctie: bool = Field(
+        default=False, description="True when this besluit corrects an earlier version."
+    )
+
+
+class PartnerBesluitGenomenData(Besluitversie):
     """What a partner may know of a besluit: a pseudonymous reference, the municipality, the
     approach, dates and deadlines. Details only through the authorised ``dataref`` call."""
 
@@ -308,7 +332,7 @@ class PartnerBesluitGenomen(CloudEvent[PartnerBesluitGenomenData]):
     type: Literal["nl.jbplein.partner.besluit.genomen.v1"] = "nl.jbplein.partner.besluit.genomen.v1"
 
 
-class PartnerMeldingBeslotenData(GeadresseerdeGegevens):
+class PartnerMeldingBeslotenData(GeadresseerdeGegevens, Besluitversie):
     """For the melder's organisation: the melding it reported was decided."""
 
     zaak_ref: UUID = Field(description="Pseudonymous case reference: the id intake gave.")
@@ -325,7 +349,7 @@ class PartnerMeldingBesloten(CloudEvent[PartnerMeldingBeslotenData]):
     )
 
 
-class PartnerRaadsonderzoekGevraagdData(GeadresseerdeGegevens):
+class PartnerRaadsonderzoekGevraagdData(GeadresseerdeGegevens, Besluitversie):
     """For the Raad: the verzoek tot onderzoek (VTO). The gezin's details only through the
     authorised, audited ``dataref`` call."""
 

@@ -28,6 +28,9 @@ def register(service: Service) -> None:
 
     @service.on_event(ZaakAfgesloten)
     async def afgesloten(event: ZaakAfgesloten, uow: UnitOfWork) -> None:
-        melding = await uow.session.get(Melding, event.data.melding_id)
-        if melding is not None:
-            melding.status = MeldingStatus.AFGESLOTEN.value
+        # One gezin, one case: the later meldingen that joined the case close with it, so the
+        # gezin's next melding starts a case (and a gezin reference) of its own.
+        for melding_id in (event.data.melding_id, *event.data.meldingen):
+            melding = await uow.session.get(Melding, melding_id)
+            if melding is not None:
+                melding.status = MeldingStatus.AFGESLOTEN.value

@@ -31,7 +31,9 @@ from jbplein_kit.uow import UnitOfWork
 
 from . import doelen, partners
 from .models import (
+    ADRES_ONVOLLEDIG,
     GEREED,
+    INGETROKKEN,
     MISLUKT,
     TE_BEZORGEN,
     VERZONDEN,
@@ -42,6 +44,7 @@ from .models import (
     Poging,
 )
 from .settings import Settings
+from .vervanging import brieven_lock
 
 router = APIRouter(prefix="/api/v1", tags=["notificatie"])
 
@@ -61,14 +64,25 @@ def instellingen(service: Service) -> Settings:
 # --- letters -------------------------------------------------------------------------------
 
 
+BriefStatus = Literal[
+    "wacht_op_regisseur", "te_maken", "adres_onvolledig", "gereed", "verzonden", "ingetrokken"
+]
+
+
 class BriefOut(BaseModel):
     id: UUID
     besluit_id: UUID
+    besluit_versie: int | None
     melding_id: UUID
     referentie: str | None
     gemeente: str
     variant: str
-    status: Literal["wacht_op_regisseur", "te_maken", "gereed", "verzonden"]
+    status: BriefStatus = Field(
+        description=(
+            "adres_onvolledig: the address lacks a street or town (see adres_ontbreekt), the "
+            "letter waits; ingetrokken: replaced by a newer letter before it was posted."
+        )
+    )
     regisseur_ref: str | None
     zonder_regisseur_reden: str | None = Field(
         description="Why the letter does not name the casusregisseur, when it should."
@@ -79,12 +93,23 @@ class BriefOut(BaseModel):
     gereed_op: datetime | None
     verzonden_op: datetime | None
     verzonden_door: str | None
+    adres_ontbreekt: list[Literal["straat", "woonplaats"]] = Field(
+        description="What the address lacks while the letter is adres_onvolledig."
+    )
+    vervangt_brief_id: UUID | None = Field(
+        description="The posted letter this one replaces; the letter says so, with its date."
+    )
+    vervangt_verzonden_op: datetime | None
+    vervangen_door: UUID | None = Field(description="The newer letter that replaces this one.")
+    ingetrokken_op: datetime | None
+    ingetrokken_reden: str | None
 
 
 def brief_out(b: Brief) -> BriefOut:
     return BriefOut(
         id=b.id,
         besluit_id=b.besluit_id,
+        besluit_versie=b.besluit_versie,
         melding_id=b.melding_id,
         referentie=b.referentie,
         gemeente=b.gemeente,
@@ -98,6 +123,12 @@ def brief_out(b: Brief) -> BriefOut:
         gereed_op=b.gereed_op,
         verzonden_op=b.verzonden_op,
         verzonden_door=b.verzonden_door,
+        adres_ontbreekt=b.adres_ontbreekt.split(", ") if b.adres_ontbreekt else [],
+        vervangt_brief_id=b.vervangt_brief_id,
+        vervangt_verzonden_op=b.vervangt_verzonden_op,
+        vervangen_door=b.vervangen_door,
+        ingetrokken_op=b.ingetrokken_op,
+        ingetrokken_reden=b.ingetrokken_reden,
     )
 
 
@@ -118,7 +149,7 @@ async def brieven(
     service: ServiceDep,
     actor: Staf,
     melding_id: UUID | None = None,
-    status: Literal["wacht_op_regisseur", "te_maken", "gereed", "verzonden"] | None = None,
+    status: BriefStatus | None = None,
 ) -> list[BriefOut]:
     async with service.unit_of_work() as uow:
         rows = await lijst_brieven(uow, melding_id, status)
@@ -171,8 +202,17 @@ async def brief_pdf(brief_id: UUID, request: Request, service: ServiceDep, actor
 
 
 async def markeer_verzonden(uow: UnitOfWork, brief: Brief, actor: Actor, adres: str | None) -> None:
+    # Under the case's letter lock, read again: a new besluit may be withdrawing it right now.
+    await uow.lock(brieven_lock(brief.melding_id))
+    await uow.session.refresh(brief)
     if brief.status == VERZONDEN:
         raise Problem(409, "This letter is marked posted already.")
+    if brief.status == INGETROKKEN:
+        raise Problem(
+            409, "This letter was withdrawn: a newer letter replaces it. Post that one instead."
+        )
+    if brief.status == ADRES_ONVOLLEDIG:
+        raise Problem(409, "The gezin's address is incomplete; this letter cannot be posted.")
     if brief.status != GEREED:
         raise Problem(409, "Only a letter that is made can be marked posted.")
     brief.status = VERZONDEN

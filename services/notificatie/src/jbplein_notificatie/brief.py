@@ -59,6 +59,8 @@ __all__ = [
     "Regisseur",
     "Soort",
     "Variant",
+    "Vervanging",
+    "Vervangreden",
     "datum_met_weekdag_nl",
     "datum_nl",
     "inhoud",
@@ -121,7 +123,9 @@ class Geadresseerde(_Invoer):
     ouders: tuple[_Naam, ...] = Field(default=(), max_length=6)
     """The parents'/carers' names as 'voornaam achternaam'; empty: 'Aan de ouders/verzorgers'."""
     kinderen: tuple[_Naam, ...] = Field(default=(), max_length=20)
-    """The children's first names."""
+    """The first names of the children who are born."""
+    ongeboren: int = Field(default=0, ge=0, le=20)
+    """How many children the gezin expects (an unborn child has no name yet)."""
     postcode: str = Field(max_length=10)
     huisnummer: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
@@ -152,6 +156,27 @@ class Geadresseerde(_Invoer):
     def _leeg_is_onbekend(cls, waarde: str | None) -> str | None:
         return waarde or None
 
+    @model_validator(mode="after")
+    def _over_een_kind(self) -> Self:
+        if not self.kinderen and not self.ongeboren:
+            raise ValueError("a letter is about at least one child, born or unborn")
+        if len(self.kinderen) + self.ongeboren > 20:
+            raise ValueError("at most 20 children")
+        return self
+
+    @property
+    def aantal_kinderen(self) -> int:
+        return len(self.kinderen) + self.ongeboren
+
+    @property
+    def ontbreekt(self) -> tuple[str, ...]:
+        """What a complete postal address still lacks ('straat', 'woonplaats')."""
+        return tuple(
+            veld
+            for veld, waarde in (("straat", self.straat), ("woonplaats", self.woonplaats))
+            if not waarde
+        )
+
 
 class Regisseur(_Invoer):
     """The casusregisseur of the gezin, once assigned."""
@@ -164,6 +189,26 @@ class Regisseur(_Invoer):
     @classmethod
     def _leeg_is_onbekend(cls, waarde: str | None) -> str | None:
         return waarde or None
+
+
+class Vervangreden(StrEnum):
+    """Why a letter replaces an earlier one that the gezin already received."""
+
+    CORRECTIE = "correctie"
+    """The tafel corrected its besluit (a new version)."""
+    NIEUWE_BESPREKING = "nieuwe_bespreking"
+    """The tafel discussed the gezin again (another melding about it) and decided anew."""
+
+
+class Vervanging(_Invoer):
+    """The earlier letter, already posted, that this letter replaces; the letter says so, with
+    that letter's date, and what changed."""
+
+    verzonden_op: date
+    """The day the earlier letter was posted (the date the gezin knows it by)."""
+    vorige_variant: Aanpak | None = None
+    """What the earlier letter said was decided; unknown: the letter does not compare."""
+    reden: Vervangreden = Vervangreden.CORRECTIE
 
 
 class BriefGegevens(_Invoer):
@@ -185,11 +230,15 @@ class BriefGegevens(_Invoer):
     raadsonderzoek_start_uiterlijk: date | None = None
     """The last day on which the Raad starts its investigation (raadsonderzoek)."""
     regisseur: Regisseur | None = None
+    vervangt: Vervanging | None = None
+    """Set when this letter replaces an earlier letter the gezin received."""
 
     @model_validator(mode="after")
     def _past_bij_variant(self) -> Self:
         if self.briefdatum < self.besluitdatum:
             raise ValueError("the letter cannot be dated before the besluit")
+        if self.vervangt is not None and self.vervangt.verzonden_op > self.briefdatum:
+            raise ValueError("a letter replaces only a letter posted before it")
         if self.variant is Aanpak.VRIJWILLIG and (
             self.regisseur is not None or self.contact_uiterlijk is not None
         ):
@@ -255,12 +304,44 @@ def _punt(*zinnen: str) -> Alinea:
     return Alinea(Soort.PUNT, " ".join(zinnen))
 
 
-def _uw_kinderen(kinderen: tuple[str, ...]) -> str:
-    if len(kinderen) == 1:
-        return "uw kind"
-    if kinderen:
-        return "uw kinderen"
-    return "uw kind of kinderen"
+@dataclass(frozen=True, slots=True)
+class _Kinderen:
+    """The children as the subject of a sentence: 'uw kind krijgt', 'uw kinderen krijgen'.
+
+    Dutch verbs agree with their subject, so every sentence about the children takes its verb
+    from here (``ww``) rather than writing one form for all.
+    """
+
+    aantal: int
+    ongeboren: int
+
+    @property
+    def meervoud(self) -> bool:
+        return self.aantal > 1
+
+    @property
+    def onderwerp(self) -> str:
+        return "uw kinderen" if self.meervoud else "uw kind"
+
+    @property
+    def alleen_ongeboren(self) -> bool:
+        return self.aantal == self.ongeboren
+
+    def ww(self, enkelvoud: str, meervoud: str) -> str:
+        """The verb form that agrees with the children as subject."""
+        return meervoud if self.meervoud else enkelvoud
+
+
+def _kinderen(g: BriefGegevens) -> _Kinderen:
+    wie = g.geadresseerde
+    return _Kinderen(aantal=wie.aantal_kinderen, ongeboren=wie.ongeboren)
+
+
+def _verwacht(ongeboren: int) -> str:
+    """The unborn child(ren), as B1 says it: 'het kind dat u verwacht'."""
+    if ongeboren == 1:
+        return "het kind dat u verwacht"
+    return "de kinderen die u verwacht"
 
 
 def _briefhoofd(gemeente: Gemeente) -> tuple[str, ...]:
@@ -299,8 +380,9 @@ def _aanhef(wie: Geadresseerde) -> str:
 
 
 def _inleiding(g: BriefGegevens) -> list[Alinea]:
-    kinderen = g.geadresseerde.kinderen
-    over = f"uw gezin en over {_opsomming(kinderen)}" if kinderen else "uw gezin"
+    wie = g.geadresseerde
+    delen = (*wie.kinderen, *((_verwacht(wie.ongeboren),) if wie.ongeboren else ()))
+    over = f"uw gezin en over {_opsomming(delen)}"
     return [
         _tekst(
             f"Op {datum_nl(g.besluitdatum)} heeft het Jeugdbeschermingsplein gesproken "
@@ -317,7 +399,51 @@ def _inleiding(g: BriefGegevens) -> list[Alinea]:
     ]
 
 
+_BESLOTEN = {
+    Aanpak.VRIJWILLIG: "de hulp die u krijgt, gaat door",
+    Aanpak.DRANG: "uw gezin krijgt een casusregisseur",
+    Aanpak.RAADSONDERZOEK: "de Raad voor de Kinderbescherming doet een onderzoek",
+}
+
+
+def _vervanging(g: BriefGegevens) -> list[Alinea]:
+    """The opening of a letter that replaces one the gezin received: which letter, that it no
+    longer holds, and what changed."""
+    v = g.vervangt
+    if v is None:
+        return []
+    waarom = (
+        "Wij hebben ons besluit veranderd."
+        if v.reden is Vervangreden.CORRECTIE
+        else "Wij hebben opnieuw over uw gezin gesproken en een nieuw besluit genomen."
+    )
+    alineas = [
+        _kop("Deze brief vervangt onze brief van " + datum_nl(v.verzonden_op)),
+        _tekst(
+            f"Op {datum_nl(v.verzonden_op)} hebben wij u een brief gestuurd over ons besluit.",
+            waarom,
+            "Daarom krijgt u deze nieuwe brief. De brief die u eerder kreeg, geldt niet meer.",
+        ),
+    ]
+    if v.vorige_variant is not None and v.vorige_variant is not g.variant:
+        alineas.append(
+            _tekst(
+                f"Eerst hadden wij besloten: {_BESLOTEN[v.vorige_variant]}.",
+                f"Nu hebben wij besloten: {_BESLOTEN[g.variant]}.",
+            )
+        )
+    elif v.vorige_variant is not None:
+        alineas.append(
+            _tekst(
+                "Het soort hulp blijft hetzelfde. Maar er zijn afspraken veranderd.",
+                "Lees deze brief daarom goed.",
+            )
+        )
+    return alineas
+
+
 def _vrijwillig(g: BriefGegevens) -> list[Alinea]:
+    k = _kinderen(g)
     return [
         _kop("Wat hebben wij besloten?"),
         _tekst(
@@ -329,7 +455,7 @@ def _vrijwillig(g: BriefGegevens) -> list[Alinea]:
         _tekst(
             "Er verandert niets aan de hulp die u krijgt.",
             "Blijf samenwerken met uw hulpverlener.",
-            f"Zo krijgen {_uw_kinderen(g.geadresseerde.kinderen)} de hulp die nodig is.",
+            f"Zo {k.ww('krijgt', 'krijgen')} {k.onderwerp} de hulp die nodig is.",
         ),
     ]
 
@@ -338,12 +464,17 @@ def _werkdagen_uitleg() -> str:
     return "Werkdagen zijn maandag tot en met vrijdag, zonder de feestdagen."
 
 
-def _casusregisseur_uitleg() -> str:
+def _casusregisseur_uitleg(k: _Kinderen) -> str:
+    samen = (
+        "De casusregisseur werkt samen met u en met andere hulpverleners."
+        if k.alleen_ongeboren
+        else f"De casusregisseur werkt samen met u, met {k.onderwerp} en met andere hulpverleners."
+    )
     return " ".join(
         (
             "Een casusregisseur is uw vaste contactpersoon.",
             "Hij of zij helpt u om de opvoeding en de situatie thuis beter te maken.",
-            "De casusregisseur werkt samen met u, met uw kinderen en met andere hulpverleners.",
+            samen,
         )
     )
 
@@ -384,7 +515,12 @@ def _hulpverlener_blijft() -> Alinea:
 
 
 def _drang(g: BriefGegevens) -> list[Alinea]:
-    kinderen = _uw_kinderen(g.geadresseerde.kinderen)
+    k = _kinderen(g)
+    meewerken = (
+        "Werkt u niet mee?"
+        if k.alleen_ongeboren
+        else f"Werkt u of {k.ww('werkt', 'werken')} {k.onderwerp} niet mee?"
+    )
     return [
         _kop("Wat hebben wij besloten?"),
         _tekst(
@@ -393,7 +529,7 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
             "Daarom krijgt uw gezin een casusregisseur.",
         ),
         _kop("Wat is een casusregisseur?"),
-        _tekst(_casusregisseur_uitleg()),
+        _tekst(_casusregisseur_uitleg(k)),
         _kop("Wanneer hoort u van de casusregisseur?"),
         *_contact(g),
         _kop("Wat is een actieplan?"),
@@ -402,13 +538,13 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
             "Soms doen ook andere hulpverleners mee.",
             "Een actieplan is een plan op papier.",
             "Daarin staat wat er thuis moet veranderen, en wie wat doet.",
-            f"Het doel is dat {kinderen} veilig en goed kunnen opgroeien.",
+            f"Het doel is dat {k.onderwerp} veilig en goed {k.ww('kan', 'kunnen')} opgroeien.",
             "U krijgt de hulp die nodig is meteen. Deze hulp is vrijwillig.",
         ),
         _kop("Waarom is meewerken belangrijk?"),
         _tekst(
             "Het Jeugdbeschermingsplein raadt u dringend aan om mee te werken.",
-            "Werkt u of werken uw kinderen niet mee? Of gaat het niet genoeg vooruit?",
+            f"{meewerken} Of gaat het niet genoeg vooruit?",
             "Dan kan dat leiden tot een onderzoek door de Raad voor de Kinderbescherming.",
             "De Raad voor de Kinderbescherming is een organisatie van de overheid.",
             "De Raad onderzoekt of kinderen veilig opgroeien.",
@@ -418,7 +554,8 @@ def _drang(g: BriefGegevens) -> list[Alinea]:
 
 
 def _raadsonderzoek(g: BriefGegevens) -> list[Alinea]:
-    kinderen = _uw_kinderen(g.geadresseerde.kinderen)
+    k = _kinderen(g)
+    kinderen = k.onderwerp
     start = [
         f"De Raad begint binnen {RAADSONDERZOEK_START_WERKDAGEN} werkdagen na ons besluit "
         "met het onderzoek.",
@@ -465,7 +602,7 @@ def _raadsonderzoek(g: BriefGegevens) -> list[Alinea]:
         _kop("Uw casusregisseur"),
         _tekst(
             "Uw gezin krijgt ook meteen een casusregisseur.",
-            _casusregisseur_uitleg(),
+            _casusregisseur_uitleg(k),
         ),
         *_contact(g),
         _tekst(
@@ -544,6 +681,7 @@ _VARIANTEN = {
 def tekst(gegevens: BriefGegevens) -> list[Alinea]:
     """The letter's body for its variant: headings, paragraphs and list items, in order."""
     return [
+        *_vervanging(gegevens),
         *_inleiding(gegevens),
         *_VARIANTEN[gegevens.variant](gegevens),
         *_vragen_en_bezwaar(gegevens),
@@ -557,7 +695,11 @@ def inhoud(gegevens: BriefGegevens) -> Briefinhoud:
         adresblok=_adresblok(gegevens.geadresseerde),
         plaats_datum=f"{gegevens.gemeente.naam}, {datum_nl(gegevens.briefdatum)}",
         kenmerk=f"Ons kenmerk: {gegevens.referentie}",
-        onderwerp="Onderwerp: besluit van het Jeugdbeschermingsplein over uw gezin",
+        onderwerp=(
+            "Onderwerp: nieuw besluit van het Jeugdbeschermingsplein over uw gezin"
+            if gegevens.vervangt is not None
+            else "Onderwerp: besluit van het Jeugdbeschermingsplein over uw gezin"
+        ),
         aanhef=_aanhef(gegevens.geadresseerde),
         alineas=tuple(tekst(gegevens)),
         afsluiting=AFSLUITING,

@@ -23,9 +23,17 @@ from jbplein_contracts.waarden import Aanpak
 from jbplein_kit.dienst import DienstFout
 from jbplein_kit.service import Service
 
-from .brief import BriefGegevens, Geadresseerde, Regisseur, render_pdf
-from .models import GEREED, TE_MAKEN, Besluit, Brief
+from .brief import (
+    BriefGegevens,
+    Geadresseerde,
+    Regisseur,
+    Vervanging,
+    Vervangreden,
+    render_pdf,
+)
+from .models import ADRES_ONVOLLEDIG, GEREED, TE_MAKEN, Besluit, Brief
 from .settings import Settings
+from .vervanging import brieven_lock
 
 log = logging.getLogger("jbplein.notificatie.brieven")
 
@@ -43,13 +51,31 @@ class BriefFout(Exception):
         self.reden = reden
 
 
+class AdresOnvolledig(Exception):
+    """The gezin's address lacks a street or a town: a letter that cannot be delivered is not
+    'ready to send'. It waits, visibly, and is tried again (intake may get the address)."""
+
+    def __init__(self, ontbreekt: tuple[str, ...]) -> None:
+        super().__init__(", ".join(ontbreekt))
+        self.ontbreekt = ontbreekt
+
+
+BAKEN = (TE_MAKEN, ADRES_ONVOLLEDIG)
+"""The states in which the worker takes a letter up."""
+
+
 def geadresseerde(melding: dict[str, Any]) -> Geadresseerde:
     """Who the letter goes to, from intake's melding (``MeldingDetail``)."""
     gezin = melding["melding"]["gezin"]
     adres = gezin["adres"]
+    # An unborn child has an expected date and perhaps a name already; the letter speaks of
+    # 'het kind dat u verwacht' and counts it in the verbs ('uw kinderen krijgen').
+    ongeboren = [k for k in gezin["kinderen"] if k.get("verwachte_geboortedatum")]
+    geboren = [k for k in gezin["kinderen"] if not k.get("verwachte_geboortedatum")]
     return Geadresseerde(
         ouders=tuple(f"{o['voornaam']} {o['achternaam']}" for o in gezin.get("ouders", [])),
-        kinderen=tuple(k["voornaam"] for k in gezin["kinderen"] if k.get("voornaam")),
+        kinderen=tuple(k["voornaam"] for k in geboren if k.get("voornaam")),
+        ongeboren=len(ongeboren),
         postcode=adres["postcode"],
         huisnummer=adres["huisnummer"],
         straat=adres.get("straat"),
@@ -57,7 +83,13 @@ def geadresseerde(melding: dict[str, Any]) -> Geadresseerde:
     )
 
 
-async def _gegevens(service: Service, settings: Settings, brief: Brief, besluit: Besluit) -> Any:
+async def _gegevens(
+    service: Service,
+    settings: Settings,
+    brief: Brief,
+    besluit: Besluit,
+    vervangt: Vervanging | None,
+) -> Any:
     if not settings.intake_url:
         raise BriefFout("JBPLEIN_INTAKE_URL is not set")
     try:
@@ -83,10 +115,16 @@ async def _gegevens(service: Service, settings: Settings, brief: Brief, besluit:
         raise BriefFout(f"gemeente {brief.gemeente} is not configured")
     aanpak = Aanpak(brief.variant)
     try:
+        wie = geadresseerde(melding)
+    except (ValidationError, KeyError) as fout:  # never echo the input: it is personal data
+        raise BriefFout(f"the letter's data do not fit ({type(fout).__name__})") from None
+    if wie.ontbreekt:
+        raise AdresOnvolledig(wie.ontbreekt)
+    try:
         return melding["referentie"], BriefGegevens(
             variant=aanpak,
             gemeente=gemeente,
-            geadresseerde=geadresseerde(melding),
+            geadresseerde=wie,
             briefdatum=werkdagen.lokale_dag(service.clock.now()),
             besluitdatum=werkdagen.lokale_dag(besluit.genomen_op),
             referentie=melding["referentie"],
@@ -95,9 +133,26 @@ async def _gegevens(service: Service, settings: Settings, brief: Brief, besluit:
                 besluit.raadsonderzoek_start_uiterlijk if aanpak is Aanpak.RAADSONDERZOEK else None
             ),
             regisseur=regisseur,
+            vervangt=vervangt,
         )
     except (ValidationError, KeyError) as fout:  # never echo the input: it is personal data
         raise BriefFout(f"the letter's data do not fit ({type(fout).__name__})") from None
+
+
+async def _vervanging(session: Any, brief: Brief) -> Vervanging | None:
+    """What the letter says of the posted letter it replaces, if it replaces one."""
+    if brief.vervangt_brief_id is None or brief.vervangt_verzonden_op is None:
+        return None
+    oud = await session.get(Brief, brief.vervangt_brief_id)
+    return Vervanging(
+        verzonden_op=werkdagen.lokale_dag(brief.vervangt_verzonden_op),
+        vorige_variant=Aanpak(brief.vervangt_variant) if brief.vervangt_variant else None,
+        reden=(
+            Vervangreden.CORRECTIE
+            if oud is None or oud.melding_id == brief.melding_id
+            else Vervangreden.NIEUWE_BESPREKING
+        ),
+    )
 
 
 def wachttijd(settings: Settings, pogingen: int) -> timedelta:
@@ -110,7 +165,7 @@ async def _claim(service: Service) -> tuple[UUID, dict[str, str]] | None:
     async with service.unit_of_work() as uow:
         query = (
             select(Brief)
-            .where(Brief.status == TE_MAKEN, Brief.volgende_poging_op <= uow.now)
+            .where(Brief.status.in_(BAKEN), Brief.volgende_poging_op <= uow.now)
             .order_by(Brief.volgende_poging_op)
             .limit(1)
         )
@@ -137,6 +192,7 @@ async def maak_een(service: Service, settings: Settings) -> int:
         async with service.unit_of_work() as uow:
             brief = await uow.session.get(Brief, brief_id)
             besluit = await uow.session.get(Besluit, brief.besluit_id) if brief else None
+            vervangt = await _vervanging(uow.session, brief) if brief else None
         if brief is None:
             return 1
         if besluit is None:  # a letter from before besluiten were kept: it cannot be made
@@ -150,13 +206,26 @@ async def maak_een(service: Service, settings: Settings) -> int:
         span.set_attribute("jbplein.melding_id", str(brief.melding_id))
         span.set_attribute("jbplein.brief.variant", brief.variant)
         try:
-            referentie, gegevens = await _gegevens(service, settings, brief, besluit)
+            referentie, gegevens = await _gegevens(service, settings, brief, besluit, vervangt)
             pdf = render_pdf(gegevens)
+        except AdresOnvolledig as fout:
+            span.set_attribute("jbplein.brief.adres_onvolledig", True)
+            async with service.unit_of_work() as uow:
+                await uow.lock(brieven_lock(brief.melding_id))
+                brief = await uow.session.get(Brief, brief_id, populate_existing=True)
+                if brief is not None and brief.status in BAKEN:
+                    brief.pogingen += 1
+                    brief.status = ADRES_ONVOLLEDIG
+                    brief.adres_ontbreekt = ", ".join(fout.ontbreekt)
+                    brief.laatste_fout = None
+                    brief.volgende_poging_op = uow.now + wachttijd(settings, brief.pogingen)
+            log.warning("letter %s waits: the address is incomplete", brief_id)
+            return 1
         except BriefFout as fout:
             span.set_status(Status(StatusCode.ERROR, "brief kan nog niet gemaakt worden"))
             async with service.unit_of_work() as uow:
                 brief = await uow.session.get(Brief, brief_id)
-                if brief is not None and brief.status == TE_MAKEN:
+                if brief is not None and brief.status in BAKEN:
                     brief.pogingen += 1
                     brief.laatste_fout = fout.reden[:200]
                     brief.volgende_poging_op = uow.now + wachttijd(settings, brief.pogingen)
@@ -165,8 +234,9 @@ async def maak_een(service: Service, settings: Settings) -> int:
         async with service.unit_of_work() as uow:
             # A maker that outlived its lease may be finishing the same letter: one wins.
             await uow.lock(f"brief-maken-{brief_id}")
-            brief = await uow.session.get(Brief, brief_id)
-            if brief is None or brief.status != TE_MAKEN:
+            await uow.lock(brieven_lock(brief.melding_id))
+            brief = await uow.session.get(Brief, brief_id, populate_existing=True)
+            if brief is None or brief.status not in BAKEN:  # withdrawn meanwhile, or made
                 return 1
             brief.pogingen += 1
             brief.pdf = pdf
@@ -174,6 +244,7 @@ async def maak_een(service: Service, settings: Settings) -> int:
             brief.status = GEREED
             brief.gereed_op = uow.now
             brief.laatste_fout = None
+            brief.adres_ontbreekt = None
             brief.volgende_poging_op = None
             uow.publish(
                 BriefGereed.maak(
@@ -185,6 +256,7 @@ async def maak_een(service: Service, settings: Settings) -> int:
                         variant=Aanpak(brief.variant),
                         met_regisseur=gegevens.regisseur is not None,
                         gereed_op=uow.now,
+                        vervangt_brief_id=brief.vervangt_brief_id,
                     ),
                     bron=Bron.NOTIFICATIE,
                     tijd=uow.now,

@@ -3,6 +3,7 @@ has waited long enough for its casusregisseur."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -27,9 +28,12 @@ from jbplein_kit.service import Service
 from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
-from . import partners
+from . import gezin, partners
 from .models import TE_MAKEN, WACHT_OP_REGISSEUR, Besluit, Brief, Regisseur
 from .settings import Settings
+from .vervanging import brieven_lock, vervang
+
+log = logging.getLogger("jbplein.notificatie.handlers")
 
 REGISSEUR_WACHTTIJD = "regisseur_wachttijd"
 
@@ -63,8 +67,15 @@ def register(service: Service, settings: Settings) -> None:
     async def besluit_genomen(event: BesluitGenomen, uow: UnitOfWork) -> None:
         data = event.data
         await uow.lock(_lock(data.besluit_id))
+        await uow.lock(gezin.gezin_lock(data.gezin_ref))
+        await uow.lock(brieven_lock(data.melding_id))
         if await uow.session.get(Besluit, data.besluit_id) is not None:
             return
+        nieuwer = await uow.session.scalar(
+            select(Besluit.versie)
+            .where(Besluit.melding_id == data.melding_id, Besluit.versie >= data.versie)
+            .limit(1)
+        )
         raad = service.accounts.raad_voor(data.jeugdbeschermingsteam) if data.vto else None
         uow.session.add(
             Besluit(
@@ -82,11 +93,33 @@ def register(service: Service, settings: Settings) -> None:
                 raadsonderzoek_start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
             )
         )
+        if nieuwer is not None:
+            # An older version arriving after a newer one: it is history, not news. No letter
+            # and no partner event (they would contradict the newer version).
+            log.warning(
+                "besluit version %s of melding %s arrived after version %s; kept as history",
+                data.versie,
+                data.melding_id,
+                nieuwer,
+            )
+            return
         regisseur = await uow.session.get(Regisseur, data.besluit_id)
+        eerdere = list(
+            (
+                await uow.session.scalars(
+                    select(Brief)
+                    .where(Brief.melding_id == data.melding_id)
+                    .order_by(Brief.aangemaakt_op)
+                )
+            ).all()
+        )
+        eerdere += await gezin.eerdere_brieven_van_gezin(uow, data)  # one gezin, one letter
         brief = Brief(
             id=uuid4(),
             besluit_id=data.besluit_id,
             melding_id=data.melding_id,
+            gezin_ref=data.gezin_ref,
+            besluit_versie=data.versie,
             gemeente=data.gemeente,
             variant=data.aanpak.value,
             status=WACHT_OP_REGISSEUR,
@@ -96,6 +129,12 @@ def register(service: Service, settings: Settings) -> None:
             trace_context=trace_headers(),
         )
         uow.session.add(brief)
+        reden = (
+            f"vervangen door de brief over besluit versie {data.versie}"
+            if data.versie > 1
+            else "vervangen door de brief over een nieuwe melding over het gezin"
+        )
+        await vervang(uow, brief, eerdere, reden)
         if not data.aanpak.vraagt_regisseur or regisseur is not None:
             maak_klaar(brief, uow)
         else:
@@ -110,6 +149,10 @@ def register(service: Service, settings: Settings) -> None:
 
         dataref = partnerzaak_url(settings, data.melding_id)
         besluit_datum = werkdagen.lokale_dag(data.genomen_op)
+        # Partners tell a correction from a first besluit, and a late older version from a
+        # newer one, by these (corrections are numbered one after the other at the tafel).
+        correctie = data.vorige_besluit_id is not None
+        vervangt_versie = data.versie - 1 if correctie else None
         await partners.publiceer(
             uow,
             PartnerBesluitGenomen.maak(
@@ -120,6 +163,9 @@ def register(service: Service, settings: Settings) -> None:
                     besluit_datum=besluit_datum,
                     contact_uiterlijk=data.contact_uiterlijk,
                     raadsonderzoek_start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
+                    besluit_versie=data.versie,
+                    vervangt_versie=vervangt_versie,
+                    correctie=correctie,
                 ),
                 bron=Bron.NOTIFICATIE,
                 tijd=uow.now,
@@ -137,6 +183,9 @@ def register(service: Service, settings: Settings) -> None:
                     zaak_ref=data.melding_id,
                     aanpak=data.aanpak,
                     besluit_datum=besluit_datum,
+                    besluit_versie=data.versie,
+                    vervangt_versie=vervangt_versie,
+                    correctie=correctie,
                 ),
                 bron=Bron.NOTIFICATIE,
                 tijd=uow.now,
@@ -155,6 +204,9 @@ def register(service: Service, settings: Settings) -> None:
                         zaak_ref=data.melding_id,
                         gevraagd_op=data.genomen_op,
                         start_uiterlijk=data.raadsonderzoek_start_uiterlijk,
+                        besluit_versie=data.versie,
+                        vervangt_versie=vervangt_versie,
+                        correctie=correctie,
                     ),
                     bron=Bron.NOTIFICATIE,
                     tijd=uow.now,

@@ -26,6 +26,18 @@ WACHT_OP_REGISSEUR = "wacht_op_regisseur"
 TE_MAKEN = "te_maken"
 GEREED = "gereed"
 VERZONDEN = "verzonden"
+ADRES_ONVOLLEDIG = "adres_onvolledig"
+"""The gezin's address lacks a street or a town: the letter cannot be posted and waits."""
+INGETROKKEN = "ingetrokken"
+"""Replaced by a newer letter before it was posted: never sent, never deleted."""
+BRIEF_STATUSSEN = (
+    WACHT_OP_REGISSEUR,
+    TE_MAKEN,
+    ADRES_ONVOLLEDIG,
+    GEREED,
+    VERZONDEN,
+    INGETROKKEN,
+)
 
 # Delivery states.
 TE_BEZORGEN = "te_bezorgen"
@@ -77,6 +89,8 @@ class Brief(Base):
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     besluit_id: Mapped[UUID] = mapped_column(Uuid, unique=True)
     melding_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    gezin_ref: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    besluit_versie: Mapped[int | None] = mapped_column(Integer)
     gemeente: Mapped[str] = mapped_column(String(4))
     variant: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(30), index=True)
@@ -93,6 +107,16 @@ class Brief(Base):
     gereed_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verzonden_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verzonden_door: Mapped[str | None] = mapped_column(String(63))
+    adres_ontbreekt: Mapped[str | None] = mapped_column(String(40))
+    """What the address lacks ('straat', 'woonplaats') while the letter is adres_onvolledig."""
+    vervangt_brief_id: Mapped[UUID | None] = mapped_column(Uuid)
+    """The earlier letter, already posted, that this one replaces (and says so)."""
+    vervangt_verzonden_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    vervangt_variant: Mapped[str | None] = mapped_column(String(20))
+    vervangen_door: Mapped[UUID | None] = mapped_column(Uuid)
+    """The newer letter that replaces this one (withdrawn, or posted and then replaced)."""
+    ingetrokken_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ingetrokken_reden: Mapped[str | None] = mapped_column(String(200))
     trace_context: Mapped[dict[str, str]] = mapped_column(JSON)
     """The melding's trace, so that making the letter later is part of it."""
 

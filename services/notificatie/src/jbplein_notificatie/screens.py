@@ -36,8 +36,10 @@ Csrf = Annotated[None, Depends(verify_csrf)]
 STATUS = {
     "wacht_op_regisseur": "wacht op casusregisseur",
     "te_maken": "wordt gemaakt",
+    "adres_onvolledig": "adres onvolledig",
     "gereed": "gereed om te versturen",
     "verzonden": "verzonden",
+    "ingetrokken": "ingetrokken",
 }
 VARIANT = {
     "vrijwillig": "vrijwillige hulp gaat door",

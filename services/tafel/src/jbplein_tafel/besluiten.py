@@ -264,6 +264,32 @@ def _besluit(
     )
 
 
+def _geen_sessie(reden: str) -> Problem:
+    return Problem(
+        409,
+        "A besluit is recorded for a session that has taken place (or is under way).",
+        invalid_params=[invalid_param("sessie", reden, "not_yet")],
+    )
+
+
+async def _sessie_die_plaatsvond(uow: UnitOfWork, melding: TafelMelding) -> Sessie:
+    """The session the melding is on, once it has begun: the tafel decides at its meeting, so a
+    besluit for a session still to come (or for no session) is refused, not stored."""
+    item = await uow.session.get(AgendaItem, melding.id)
+    sessie = await uow.session.get(Sessie, item.sessie_id) if item and item.sessie_id else None
+    if sessie is None:
+        raise _geen_sessie("the melding is on no session's agenda yet")
+    if sessie.geannuleerd:
+        raise _geen_sessie("the melding's session was cancelled")
+    if sessie.begin > uow.now:
+        begin = sessie.begin.astimezone(werkdagen.AMSTERDAM)
+        raise _geen_sessie(
+            f"has not taken place yet: the session begins {begin:%d-%m-%Y %H:%M}; record the "
+            "besluit at or after it"
+        )
+    return sessie
+
+
 async def neem_besluit(
     service: Service,
     uow: UnitOfWork,
@@ -277,7 +303,7 @@ async def neem_besluit(
         raise Problem(409, "This melding already has a besluit; a change is a correction.")
     voorzitter = _voorzitter(service, actor, invoer.voorzitter)
     _organisaties(service, invoer)
-    item = await uow.session.get(AgendaItem, melding.id)
+    sessie = await _sessie_die_plaatsvond(uow, melding)
     raad_al_gevraagd = await raad_gevraagd_voor_gezin(uow, melding)
     with in_spoor_van(service, melding, "besluit vastleggen"):
         besluit = _besluit(
@@ -287,7 +313,7 @@ async def neem_besluit(
             actor,
             uow,
             1,
-            item.sessie_id if item else None,
+            sessie.id,
             raad_al_gevraagd=raad_al_gevraagd,
         )
         uow.session.add(besluit)

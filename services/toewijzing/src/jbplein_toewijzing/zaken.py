@@ -309,6 +309,8 @@ async def verwerk_wachtlijst(uow: UnitOfWork, door: str = SYSTEEM) -> int:
         keuze = verdeling.keuzes[t.id]
         if keuze.jeugdbeschermer is not None:
             wijs_toe(uow, t, keuze, door, van_wachtlijst=True)
+            for gekoppeld in await gekoppelde_meldingen(uow, t):  # their besluiten hear it too
+                _toegewezen(uow, t, keuze, van_wachtlijst=True, voor=gekoppeld)
             toegewezen += 1
         elif keuze.wachtlijst is not None:
             zet_op_wachtlijst(uow, t, keuze.wachtlijst, door)
@@ -461,12 +463,22 @@ async def koppel(
         _wachtlijst_event(uow, t, voor=gekoppeld)
 
 
+def _volg_besluit(t: Toewijzing, data: BesluitGenomenData, aanpak: Aanpak) -> None:
+    """What the case shows of the besluit (without planning anything); ``aanpak`` is the
+    case's approach over all its meldingen."""
+    t.aanpak = aanpak.value
+    t.urgentie = data.urgentie.value
+    t.taakaccent = data.taakaccent.value
+
+
 async def besluit_gecorrigeerd(
     service: Service, uow: UnitOfWork, t: Toewijzing, data: BesluitGenomenData
 ) -> None:
     """A later version of a besluit of the case (of the melding that opened it, or of one that
     joined it): the case follows the strongest approach its meldingen' besluiten now hold;
-    when none needs a casusregisseur any more, the case closes."""
+    when none needs a casusregisseur any more, the case closes. The case always shows the
+    aanpak that holds now: a version number with another version's aanpak would tell JBRR and
+    the plein something nobody decided."""
     gekoppeld = await uow.session.get(ZaakMelding, data.melding_id)
     if gekoppeld is not None:
         if data.versie <= gekoppeld.besluit_versie:
@@ -480,11 +492,15 @@ async def besluit_gecorrigeerd(
         t.besluit_aanpak = data.aanpak.value
         aanpak = await _aanpak_van_zaak(uow, t, eigen=data.aanpak)
     if t.status == AFGESLOTEN:
+        _volg_besluit(t, data, aanpak)
         historie(uow, t, "besluit_gecorrigeerd_na_afsluiting", SYSTEEM, reden=data.aanpak.value)
         log.warning("besluit of closed case %s corrected; case stays closed", t.id)
         return
     if not aanpak.vraagt_regisseur:
+        # Closed as the case it was (zaak.afgesloten names the aanpak that ended), then it
+        # shows the besluit that holds now.
         await sluit_zaak(uow, t, Afsluitreden.BESLUIT_GECORRIGEERD, SYSTEEM)
+        _volg_besluit(t, data, aanpak)
         return
     await _zet_aanpak(service, uow, t, data, aanpak)
     historie(uow, t, "besluit_gecorrigeerd", SYSTEEM, reden=data.aanpak.value)
