@@ -27,6 +27,7 @@ PYTHON_COMMANDS = [
     ["-m", "jbplein_tafel"],
     ["-m", "jbplein_toewijzing"],
     ["-m", "jbplein_notificatie"],
+    ["-m", "bench.idle.run"],
     ["-m", "bench.intake.run"],
     ["-m", "bench.intake.bare"],
     ["-m", "bench.pipeline.run"],
