@@ -1,13 +1,14 @@
 """What every service shows at its HTTP surface, whatever it serves: security headers on every
 answer, API docs that work without internet, and OpenAPI documents a partner's integrator can
 use as they are (the Bearer scheme declared, event types as enums). The apps are built as the
-services build them; nothing needs to run behind them for these answers."""
+services build them; only the menu test runs them (sessions live on the server, in NATS)."""
 
 from __future__ import annotations
 
 import importlib
 import re
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ import pytest
 from fastapi import FastAPI
 
 from jbplein_kit.auth import Rol
-from jbplein_kit.screens import COOKIE, Sessions
-from jbplein_kit.weergave import MENU
+from jbplein_kit.screens import COOKIE
+from jbplein_kit.weergave import MENU, Menupunt
 from jbplein_notificatie.partners import PARTNER_TYPES
+from jbplein_runner.nats_server import NatsServer
 from jbplein_runner.system import SERVICES
 
-from ..conftest import bearer, fast_settings
+from ..conftest import bearer, fast_settings, running
 
 NAMES = [spec.name for spec in SERVICES]
 
@@ -29,14 +31,16 @@ NAMES = [spec.name for spec in SERVICES]
 SECRET = "s" * 40
 
 
-def build(name: str, tmp_path: Path, accounts_file: Path) -> FastAPI:
+def build(
+    name: str, tmp_path: Path, accounts_file: Path, nats_url: str = "nats://127.0.0.1:1"
+) -> FastAPI:
     package = f"jbplein_{name}"
     settings_cls = importlib.import_module(f"{package}.settings").Settings
     create_app = importlib.import_module(f"{package}.app").create_app
     settings = fast_settings(
         settings_cls,
         database_url=f"sqlite:///{tmp_path / name}.db",
-        nats_url="nats://127.0.0.1:1",
+        nats_url=nats_url,
         data_dir=tmp_path,
         accounts_file=accounts_file,
         session_secret=SECRET,
@@ -153,26 +157,45 @@ async def test_webhook_event_types_are_enums_in_the_openapi_document(
 
 @pytest.mark.parametrize("rol", [Rol.ONDERSTEUNER, Rol.VOORZITTER, Rol.BEHEER])
 async def test_the_menu_offers_exactly_the_screens_a_role_may_open_and_403_keeps_the_header(
-    rol: Rol, tmp_path: Path, accounts_file: Path
+    rol: Rol,
+    tmp_path: Path,
+    accounts_file: Path,
+    passwords: dict[str, str],
+    nats_server: NatsServer,
 ) -> None:
     account = rol.value  # the generated accounts: one per staff role, named after it
-    cookie = {COOKIE: Sessions(SECRET.encode()).issue(account)}
-    apps = {name: build(name, tmp_path, accounts_file) for name in NAMES}
-    for punt in MENU:
-        transport = httpx.ASGITransport(app=apps[punt.dienst], raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url=f"http://{punt.dienst}.test", cookies=cookie
-        ) as client:
-            answer = await client.get(punt.pad)
-        if rol in punt.rollen:
-            # past the role check (behind it the database, which does not run here)
-            assert answer.status_code not in (303, 401, 403), (rol, punt.pad, answer.status_code)
-            continue
-        assert answer.status_code == 403, (rol, punt.pad)
-        page = answer.text
-        assert "Geen toegang" in page
-        assert f"{account} ({rol.value})" in page and "Uitloggen" in page, "the header stays"
-        shown = re.findall(r'<nav aria-label="Menu">(.*?)</nav>', page, re.S)[0]
-        assert punt.tekst not in shown, f"{punt.tekst} in the menu of {rol}"
-        for ander in MENU:
-            assert (ander.tekst in shown) == (rol in ander.rollen), (rol, ander.tekst)
+    apps = {name: build(name, tmp_path, accounts_file, nats_server.url) for name in NAMES}
+    async with AsyncExitStack() as stack:
+        # Sessions live on the server (NATS): the services run, and the member logs in once.
+        for app in apps.values():
+            await stack.enter_async_context(running(app.state.service))
+        transport = httpx.ASGITransport(app=apps["intake"])
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as login:
+            answer = await login.post(
+                "/inloggen", data={"gebruiker": account, "wachtwoord": passwords[account]}
+            )
+            assert answer.status_code == 303, answer.text
+            cookie = {COOKIE: login.cookies[COOKIE]}
+        for punt in MENU:
+            await _check_menu_point(apps, punt, rol, account, cookie)
+
+
+async def _check_menu_point(
+    apps: dict[str, FastAPI], punt: Menupunt, rol: Rol, account: str, cookie: dict[str, str]
+) -> None:
+    transport = httpx.ASGITransport(app=apps[punt.dienst], raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=f"http://{punt.dienst}.test", cookies=cookie
+    ) as client:
+        answer = await client.get(punt.pad)
+    if rol in punt.rollen:
+        assert answer.status_code == 200, (rol, punt.pad, answer.status_code)
+        return
+    assert answer.status_code == 403, (rol, punt.pad)
+    page = answer.text
+    assert "Geen toegang" in page
+    assert f"{account} ({rol.value})" in page and "Uitloggen" in page, "the header stays"
+    shown = re.findall(r'<nav aria-label="Menu">(.*?)</nav>', page, re.S)[0]
+    assert punt.tekst not in shown, f"{punt.tekst} in the menu of {rol}"
+    for ander in MENU:
+        assert (ander.tekst in shown) == (rol in ander.rollen), (rol, ander.tekst)

@@ -665,7 +665,7 @@ async def test_the_meldingen_that_joined_a_gezins_case_close_with_it(
     staff = bearer(tokens["ondersteuner"])
     first = (await post(client, melding(), tokens["veilig-thuis-api"])).json()
     joined = (await post(client, melding(), tokens["politie-api"])).json()
-    assert joined["gekoppeld_aan"] == first["id"]
+    assert await gekoppeld_aan(client, tokens, joined["id"]) == first["id"]
     connection = await nats.connect(nats_server.url)
     js = connection.jetstream()
     for m in (first, joined):
@@ -717,7 +717,9 @@ async def test_the_meldingen_that_joined_a_gezins_case_close_with_it(
     await eventually(lambda: _equals(statussen(), ["afgesloten", "afgesloten"]))
     await connection.close()
     after = await post(client, melding(), tokens["veilig-thuis-api"])
-    assert after.json()["gekoppeld_aan"] is None, "the gezin's case is closed: a new one starts"
+    assert await gekoppeld_aan(client, tokens, after.json()["id"]) is None, (
+        "the gezin's case is closed: a new one starts"
+    )
 
 
 async def _equals(awaitable: Any, expected: Any) -> bool:
