@@ -34,11 +34,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def memory_mib(pid: int) -> tuple[float, float]:
+    """Resident memory (RSS) and its proportional share (PSS: pages shared with other processes,
+    such as the shared libraries, divided among them)."""
+    values = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Rss", "Pss"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values["Rss"], values["Pss"]
 
 
 def folder_kib(path: Path) -> float:
@@ -53,6 +57,7 @@ class Measured:
     pid: int
     cpu: float
     rss: float
+    pss: float
 
 
 def children(pid: int) -> list[int]:
@@ -124,7 +129,7 @@ def main() -> None:
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             time.sleep(args.seconds)
             measured = [
-                Measured(name, pid, cpu_seconds(pid) - before[name], rss_mib(pid))
+                Measured(name, pid, cpu_seconds(pid) - before[name], *memory_mib(pid))
                 for name, pid in pids.items()
             ]
             grown = {p: folder_kib(data / p) - sizes[p] for p in parts}
@@ -139,13 +144,17 @@ def main() -> None:
     print(f"# load average at the end: {os.getloadavg()[0]:.2f}")
     print("# first start of the data folder" if args.fresh else "# a later start (accounts exist)")
     print()
-    print("| process | CPU while idle | per minute | resident memory |")
-    print("| --- | --- | --- | --- |")
+    print("| process | CPU while idle | per minute | memory (RSS) | proportional (PSS) |")
+    print("| --- | --- | --- | --- | --- |")
     for m in measured:
         per_minute = m.cpu * 60 / args.seconds
-        print(f"| {m.name} | {m.cpu:.2f} s | {per_minute:.2f} s | {m.rss:.0f} MiB |")
-    total = sum(m.rss for m in measured)
-    print(f"| **whole stack** | {sum(m.cpu for m in measured):.2f} s | | **{total:.0f} MiB** |")
+        print(
+            f"| {m.name} | {m.cpu:.2f} s | {per_minute:.2f} s | {m.rss:.0f} MiB | {m.pss:.0f} MiB |"
+        )
+    cpu = sum(m.cpu for m in measured)
+    rss = sum(m.rss for m in measured)
+    pss = sum(m.pss for m in measured)
+    print(f"| **whole stack** | {cpu:.2f} s | | **{rss:.0f} MiB** | **{pss:.0f} MiB** |")
     print()
     print("| data folder | grew by |")
     print("| --- | --- |")
