@@ -23,15 +23,7 @@ from bench.common import machine
 from jbplein_runner import processes
 from jbplein_runner.accounts import ensure_accounts, ensure_session_secret
 from jbplein_runner.system import SERVICES
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU of a process so far, in seconds."""
-    # The command name (field 2) may hold spaces; the fields after its closing parenthesis don't.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+from tests.support.procfs import cpu_seconds
 
 
 def memory_mib(pid: int) -> tuple[float, float]:

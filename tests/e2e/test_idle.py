@@ -5,11 +5,11 @@ whole core and wrote some 500 KB of spans a second while nothing happened."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
 
+from ..support.procfs import cpu_seconds
 from .conftest import Up
 
 IDLE_SECONDS = 10.0
@@ -17,13 +17,6 @@ MAX_CPU_SECONDS = 2.0
 """Per process over the idle window: generous for a busy machine (idle, a service uses about
 0.01 s a second; spinning, it used a whole core)."""
 MAX_GROWTH_BYTES = 100 * 1024
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def name_of(pid: int) -> str:
