@@ -58,3 +58,12 @@ def test_bench_pipeline_runs_and_prints_its_figures() -> None:
     for hop in ("intake: POST", "on the agenda", "casusregisseur", "letter made", "end to end"):
         assert f"| {hop}" in result.stdout or hop in result.stdout
     assert "raw JetStream" in result.stdout and "ratio:" in result.stdout
+
+
+@pytest.mark.slow
+def test_bench_idle_runs_and_prints_its_figures() -> None:
+    result = bench("bench.idle.run", "--seconds", "2", "--settle", "1")
+    for process in ("runner (./jbplein up)", "nats-server", "intake", "notificatie"):
+        assert f"| {process} |" in result.stdout
+    assert "| **whole stack** |" in result.stdout
+    assert "| telemetry |" in result.stdout

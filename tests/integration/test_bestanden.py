@@ -16,8 +16,8 @@ from jbplein_contracts import subjects
 from jbplein_intake.app import create_app
 from jbplein_intake.models import Melding
 from jbplein_intake.settings import Settings
-from jbplein_kit.messaging import ensure_streams
 from jbplein_kit.service import Service
+from jbplein_kit.streams import ensure_streams
 from jbplein_runner.nats_server import NatsServer
 from jbplein_runner.system import System
 

@@ -30,11 +30,8 @@ from nats.js.api import (
 from nats.js.api import (
     ConsumerConfig,
     DeliverPolicy,
-    StorageType,
-    StreamConfig,
 )
 from nats.js.client import JetStreamContext
-from nats.js.errors import NotFoundError
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -45,6 +42,7 @@ from jbplein_contracts.subjects import Stream
 
 from .outbox import MSG_ID, Outgoing
 from .settings import ServiceSettings
+from .streams import ensure_streams
 from .telemetry import Telemetry
 
 log = logging.getLogger("jbplein.messaging")
@@ -75,30 +73,6 @@ class Subscription:
     stream: Stream
     parse: Parser
     process: Process
-
-
-def stream_config(stream: Stream, replicas: int) -> StreamConfig:
-    return StreamConfig(
-        name=stream.name,
-        description=stream.description,
-        subjects=list(stream.subjects),
-        storage=StorageType.FILE,
-        num_replicas=replicas,
-        duplicate_window=600.0,
-        allow_msg_schedules=stream.allow_msg_schedules or None,
-    )
-
-
-async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
-    """Create the plein's streams, or bring their configuration up to date."""
-    for stream in subjects.STREAMS:
-        config = stream_config(stream, replicas)
-        try:
-            await js.stream_info(stream.name)
-        except NotFoundError:
-            await js.add_stream(config)
-        else:
-            await js.update_stream(config)
 
 
 class Messaging:

@@ -4,7 +4,9 @@ pauses a task with a growing delay; it never dies of one. The outbox relay, the 
 webhook deliveries run on it.
 
 ``parallel`` tasks run the same rounds side by side, for work that mostly waits on others (an
-HTTP call): each round must claim its own piece of work (a lease), so two never do the same."""
+HTTP call): each round must claim its own piece of work (a lease), so two never do the same.
+Only the first task polls; a round that found work wakes the others, so an idle worker costs
+one round per poll interval however many tasks it has."""
 
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ class Werker:
         if not self._tasks:
             self._stopping = False
             self._tasks = [
-                asyncio.create_task(self._run(wake), name=f"{self.naam}-{i}")
+                asyncio.create_task(self._run(wake, polls=i == 0), name=f"{self.naam}-{i}")
                 for i, wake in enumerate(self._wakes)
             ]
 
@@ -73,7 +75,7 @@ class Werker:
                 await task
         self._tasks = []
 
-    async def _run(self, wake: asyncio.Event) -> None:
+    async def _run(self, wake: asyncio.Event, *, polls: bool) -> None:
         backoff = 0.0
         while not self._stopping:
             wake.clear()
@@ -82,7 +84,8 @@ class Werker:
                 gedaan = await self._ronde()
                 backoff = 0.0
                 if gedaan:
-                    continue  # there may be more
+                    self.notify()  # there may be more: every task to work
+                    continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a worker outlives NATS, database and network outages
@@ -92,4 +95,4 @@ class Werker:
                 await asyncio.sleep(backoff)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self._poll)
+                await asyncio.wait_for(wake.wait(), timeout=self._poll if polls else None)

@@ -18,7 +18,7 @@ from subprocess import Popen
 import nats
 
 from jbplein_kit.bestanden import prive_bestand, prive_boom, prive_map
-from jbplein_kit.messaging import ensure_streams
+from jbplein_kit.streams import ensure_streams
 
 from . import processes
 from .accounts import ensure_accounts, ensure_session_secret, read_credentials
