@@ -35,6 +35,7 @@ ARGS = [
 
 FRIDAY = datetime(2026, 11, 27, 15, 0, tzinfo=AMSTERDAM)
 TUESDAY_MORNING = datetime(2026, 12, 1, 8, 30, tzinfo=AMSTERDAM)
+TUESDAY_SESSION = datetime(2026, 12, 1, 10, 5, tzinfo=AMSTERDAM)
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -111,6 +112,7 @@ async def test_an_ondersteuner_records_a_besluit_and_sees_it_on_the_agenda_and_t
         await page.click(f"text={referentie}")
         await expect(page.locator("h1")).to_contain_text(referentie)
         await expect(page.locator("table.details")).to_contain_text("Anna Oudermans")
+        up.set_time(TUESDAY_SESSION)  # the besluit is recorded during the session
         await page.check("input[name=aanpak][value=drang]")
         await page.select_option("select[name=casusregie]", "jbrr")
         await page.select_option("select[name=voorzitter]", "voorzitter")

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from jbplein_contracts import subjects
+from jbplein_contracts import subjects, werkdagen
 from jbplein_contracts.werkdagen import AMSTERDAM
 from jbplein_runner import processes
 from jbplein_runner.system import SERVICES
@@ -110,7 +110,8 @@ class Plein:
         return dict(await eventually(gepland, timeout=30))
 
     async def besluit(self, melding_id: str, aanpak: str, **extra: Any) -> dict[str, Any]:
-        await self.aan_tafel(melding_id)
+        # The tafel decides at its session: move the clock to it (forward only).
+        self.up.at_least((await self.aan_tafel(melding_id))["sessie"]["begin"])
         r = await self.client.post(
             f"{self.up.url('tafel')}/api/v1/meldingen/{melding_id}/besluiten",
             json={
@@ -233,10 +234,11 @@ async def test_2_drang_a_regisseur_who_contacts_the_gezin_within_5_working_days(
     zaak = await plein.zaak(m["id"])
     assert zaak["jeugdbeschermer"].startswith("jb-zuid-")
     contact = next(t for t in zaak["termijnen"] if t["soort"] == "contact")
-    assert contact["uiterlijk"] == "2026-12-08"  # 5 werkdagen after Tuesday 1 December
+    genomen = datetime.fromisoformat(besluit["genomen_op"])
+    assert contact["uiterlijk"] == werkdagen.termijn(genomen, 5).isoformat()  # 5 werkdagen
     brief = await plein.brief(m["id"])
     assert brief["regisseur_ref"] == zaak["jeugdbeschermer"]
-    # The casusregisseur reached the gezin the same morning (the system's clock says T0).
+    # The casusregisseur reached the gezin right after the besluit.
     r = await plein.client.post(
         f"{plein.up.url('toewijzing')}/api/v1/zaken/{m['id']}/contact",
         json={"contact_op": besluit["genomen_op"]},
@@ -332,10 +334,12 @@ async def test_7_the_partners_webhook_received_the_besluiten(plein: Plein) -> No
 
 async def test_8_a_missed_two_day_deadline_is_reported_never_silent(plein: Plein) -> None:
     m = await plein.melden(gezin("Gijs", "Gerritsen", "100000071", "3074 GG"))
-    assert m["bespreken_uiterlijk"] == "2026-12-03"
+    uiterlijk = m["bespreken_uiterlijk"]
     await plein.aan_tafel(m["id"])
-    # Thursday 3 December ends without a besluit.
-    plein.up.set_time(datetime(2026, 12, 4, 0, 0, 10, tzinfo=AMSTERDAM))
+    # Its last day ends without a besluit.
+    plein.up.set_time(
+        werkdagen.einde_van_dag(date.fromisoformat(uiterlijk)) + timedelta(seconds=10)
+    )
 
     async def gemeld() -> Any:
         return [
@@ -346,7 +350,7 @@ async def test_8_a_missed_two_day_deadline_is_reported_never_silent(plein: Plein
 
     [breach] = await eventually(gemeld, timeout=60)
     assert breach["data"]["termijn"] == "bespreking"
-    assert breach["data"]["uiterlijk"] == "2026-12-03"
+    assert breach["data"]["uiterlijk"] == uiterlijk
     bord = await plein.client.get(
         f"{plein.up.url('tafel')}/api/v1/termijnen", headers=bearer(plein.tokens["ondersteuner"])
     )
