@@ -6,6 +6,11 @@ letter and the partner event. Used by ``bench/pipeline`` (figures) and by the cr
 
 Observed over NATS with durable pull consumers of the driver's own (they survive a restart of
 the nats-server); the moments of each step come from the events' own ``time``.
+
+The tafel records a besluit only once its session has begun, so the driver moves the
+system's clock (the processes' clock file) forward to a session's begin before it decides the
+meldingen on it, and only past a session once every melding on it is through; event times are
+mapped back to the wall clock for the figures.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +100,7 @@ def systeem_env(
     )
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
+        env["JBPLEIN_CLOCK_FILE"] = str(data_dir / "klok-offset")
         referentie = data_dir / "referentie.toml"
         referentie.write_text(REFERENTIE, encoding="utf-8")
         env["JBPLEIN_TOEWIJZING_REFERENTIE_FILE"] = str(referentie)
@@ -117,6 +123,9 @@ class Spoor:
     """Event kind → the event's own time (epoch seconds), the first one seen."""
     tellingen: dict[str, int] = field(default_factory=dict)
     besluit_gepost: bool = False
+    sessie_begin: datetime | None = None
+    """The begin of the session it is on now (the newest melding.geagendeerd)."""
+    besloten: bool = False
 
     @property
     def klaar(self) -> bool:
@@ -161,6 +170,9 @@ class Pijplijn:
         self.tempo = tempo
         """Meldingen a second the partners submit; None: as fast as intake answers."""
         self._begin = 0.0
+        klok = system.environment.get("JBPLEIN_CLOCK_FILE")
+        self.klok = Klok(Path(klok)) if klok else None
+        self._klok_lock = asyncio.Lock()
 
     # --- observing -------------------------------------------------------------------------
 
@@ -203,8 +215,11 @@ class Pijplijn:
             self._vroeg.setdefault(melding_id, []).append((soort, event))
             return
         spoor.tellingen[soort] = spoor.tellingen.get(soort, 0) + 1
+        tijd = datetime.fromisoformat(event["time"]).timestamp()
         if soort not in spoor.momenten:
-            spoor.momenten[soort] = datetime.fromisoformat(event["time"]).timestamp()
+            spoor.momenten[soort] = self.klok.wand(tijd) if self.klok else tijd
+        if soort == "geagendeerd":
+            spoor.sessie_begin = datetime.fromisoformat(data["sessie_begin"])
         if soort == "geagendeerd" and not spoor.besluit_gepost:
             spoor.besluit_gepost = True
             self._te_besluiten.put_nowait(spoor)
@@ -253,10 +268,36 @@ class Pijplijn:
                 for soort, event in self._vroeg.pop(spoor.melding_id, []):
                     self._zie(soort, event)
 
+    def _door(self, spoor: Spoor) -> bool:
+        """Through as far as the clock matters: decided, and its casusregisseur assigned where
+        due (a day passing before that would make its letter go without the name)."""
+        return spoor.besloten and (spoor.aanpak == "vrijwillig" or "regisseur" in spoor.momenten)
+
+    async def _naar_sessie(self, spoor: Spoor) -> None:
+        """Move the system's clock to the begin of the melding's session, but never past an
+        earlier session while a melding on it is not through (its session would end and move it
+        on). Forward only."""
+        if self.klok is None:
+            return
+        while spoor.sessie_begin is not None and self.klok.nu() < spoor.sessie_begin:
+            async with self._klok_lock:
+                eerder = [
+                    s.sessie_begin
+                    for s in self.sporen
+                    if s.sessie_begin is not None and not self._door(s)
+                ]
+                doel = min([*eerder, spoor.sessie_begin])
+                if self.klok.nu() < doel:
+                    self.klok.zet(doel + timedelta(seconds=1))
+            if self.klok.nu() >= spoor.sessie_begin:
+                return
+            await asyncio.sleep(0.2)
+
     async def _besluiten(self, client: httpx.AsyncClient) -> None:
         headers = {"Authorization": f"Bearer {self.tokens['voorzitter']}"}
         while True:
             spoor = await self._te_besluiten.get()
+            await self._naar_sessie(spoor)
             url = f"{self.system.url('tafel')}/api/v1/meldingen/{spoor.melding_id}/besluiten"
             body = {
                 "aanpak": spoor.aanpak,
@@ -268,7 +309,13 @@ class Pijplijn:
             while True:
                 try:
                     r = await client.post(url, json=body, headers=headers)
+                    if r.status_code == 409 and '"sessie"' in r.text:
+                        # Moved to a later session meanwhile: follow it there.
+                        await asyncio.sleep(0.2)
+                        await self._naar_sessie(spoor)
+                        continue
                     if r.status_code in (201, 409):  # 409: taken already (a retried request)
+                        spoor.besloten = True
                         break
                     if r.status_code < 500:
                         self.fouten.append(f"besluit {spoor.nummer}: {r.status_code} {r.text}")
@@ -362,6 +409,39 @@ class Pijplijn:
             await asyncio.sleep(5)
             if self._op_voortgang is not None:
                 self._op_voortgang(sum(s.klaar for s in self.sporen), self.n)
+
+
+class Klok:
+    """The system's clock as the processes read it (an offset in a file), moved forward only;
+    it remembers each offset from when it held, to map event times back to the wall clock."""
+
+    def __init__(self, pad: Path) -> None:
+        self.pad = pad
+        tekst = pad.read_text(encoding="utf-8").strip() if pad.exists() else ""
+        self.offset = float(tekst) if tekst else 0.0
+        self.stappen: list[tuple[float, float]] = [(0.0, self.offset)]
+        """(wall moment from which it held, offset in seconds)."""
+
+    def nu(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    def zet(self, moment: datetime) -> None:
+        offset = moment.timestamp() - time.time()
+        if offset <= self.offset:
+            return
+        self.offset = offset
+        self.stappen.append((time.time(), offset))
+        tijdelijk = self.pad.with_suffix(".tmp")
+        tijdelijk.write_text(f"{offset:.3f}", encoding="utf-8")
+        tijdelijk.replace(self.pad)
+
+    def wand(self, tijd: float) -> float:
+        """An event's time (the system's clock) as wall-clock seconds: with the offset that
+        held when it was stamped (the newest whose span contains it)."""
+        for vanaf, offset in reversed(self.stappen):
+            if tijd - offset >= vanaf - 1.0:
+                return tijd - offset
+        return tijd - self.stappen[0][1]
 
 
 def start_systeem(data_dir: Path, env: dict[str, str]) -> System:

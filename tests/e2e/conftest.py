@@ -37,6 +37,17 @@ class Up:
         offset = (moment - datetime.now(UTC)).total_seconds()
         self.clock_file.write_text(f"{offset:.3f}")
 
+    def at_least(self, moment: datetime | str) -> None:
+        """Move the clock forward to ``moment`` (an ISO string or a datetime) if it is behind;
+        never back. A besluit is recorded once its session has begun: tests move to it."""
+        doel = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+        try:
+            offset = float(self.clock_file.read_text() or 0)
+        except FileNotFoundError:
+            offset = 0.0
+        if datetime.now(UTC).timestamp() + offset < doel.timestamp():
+            self.set_time(doel)
+
     @property
     def clock_file(self) -> Path:
         return self.data_dir.parent / "clock-offset"

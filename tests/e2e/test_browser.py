@@ -51,6 +51,7 @@ ADRES = {
 
 FRIDAY = datetime(2026, 11, 27, 15, 0, tzinfo=AMSTERDAM)
 TUESDAY_MORNING = datetime(2026, 12, 1, 8, 30, tzinfo=AMSTERDAM)
+TUESDAY_SESSION = datetime(2026, 12, 1, 10, 5, tzinfo=AMSTERDAM)
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -191,6 +192,7 @@ async def test_an_ondersteuner_records_a_besluit_and_every_screen_meets_wcag_21_
         await expect(details).to_contain_text("01-03-2019")  # the birth date, dd-mm-jjjj
         await expect(details).to_contain_text("Veilig Thuis")  # the melder's organisation
         await screens.check(page, "tafel-melding")
+        up.set_time(TUESDAY_SESSION)  # the besluit is recorded during the session
         await page.check("input[name=aanpak][value=drang]")
         await page.select_option("select[name=casusregie]", "jbrr")
         await page.select_option("select[name=voorzitter]", "voorzitter")

@@ -86,7 +86,10 @@ async def test_two_meldingen_of_one_gezin_both_raadsonderzoek_one_case_one_vto_o
 
         eerste = await melden("veilig-thuis-api")
         tweede = await melden("politie-api")
-        assert tweede["gekoppeld_aan"] == eerste["id"]  # intake: the same gezin
+        assert "gekoppeld_aan" not in tweede, "a partner never sees the link"
+        staf = await get("intake", "/api/v1/meldingen", limit=200)
+        [gekoppeld] = [m["gekoppeld_aan"] for m in staf["items"] if m["id"] == tweede["id"]]
+        assert gekoppeld == eerste["id"]  # intake, as the plein's staff see it: the same gezin
         for m in (eerste, tweede):
             await eventually(lambda m=m: aan_tafel(m["id"]), timeout=30)
         up.set_time(SESSIE)

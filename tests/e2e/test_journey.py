@@ -85,6 +85,7 @@ async def test_one_melding_through_all_four_services_is_one_trace(up: Up) -> Non
             headers=bearer(tokens["ondersteuner"]),
         )
         assert melding_id in [i["melding_id"] for s in agenda.json() for i in s["agenda"]]
+        up.at_least(at_tafel["sessie"]["begin"])  # the tafel decides at its session
 
         besluit = await client.post(
             f"{up.url('tafel')}/api/v1/meldingen/{melding_id}/besluiten",

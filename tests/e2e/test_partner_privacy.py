@@ -117,9 +117,16 @@ async def test_no_partner_event_holds_names_bsns_birth_dates_addresses_or_worrie
                         f"{up.url('tafel')}/api/v1/meldingen/{melding_id}",
                         headers=bearer(tokens["ondersteuner"]),
                     )
-                    return r.status_code == 200
+                    return r.status_code == 200 and bool(r.json()["sessie"])
 
                 await eventually(aan_tafel, timeout=30)
+                sessie = (
+                    await client.get(
+                        f"{up.url('tafel')}/api/v1/meldingen/{melding_id}",
+                        headers=bearer(tokens["ondersteuner"]),
+                    )
+                ).json()["sessie"]
+                up.at_least(sessie["begin"])  # the tafel decides at its session
                 r = await client.post(
                     f"{up.url('tafel')}/api/v1/meldingen/{melding_id}/besluiten",
                     json={

@@ -124,7 +124,8 @@ class Plein:
         return dict(await eventually(gepland, timeout=30))
 
     async def besluit(self, melding_id: str, aanpak: str, **extra: Any) -> dict[str, Any]:
-        await self.aan_tafel(melding_id)
+        # The tafel decides at its session: move the clock to it (forward only).
+        self.up.at_least((await self.aan_tafel(melding_id))["sessie"]["begin"])
         r = await self.client.post(
             f"{self.up.url('tafel')}/api/v1/meldingen/{melding_id}/besluiten",
             json={

@@ -498,6 +498,23 @@ async def test_a_later_meldings_besluit_about_the_gezin_replaces_its_letter_not_
     assert [b["melding_id"] for b in r.json()] == [str(derde)], "one letter to post"
 
 
+async def test_a_corrected_letter_names_the_casusregisseur_the_case_keeps(plein: Plein) -> None:
+    m = await plein.melding("drang")
+    zaak = UUID(m["id"])
+    v1 = await plein.besluit(zaak, Aanpak.DRANG)
+    eerste = await eventually(lambda: plein.brief(zaak), timeout=30)
+    assert eerste["regisseur_ref"] is not None
+    await plein.besluit(zaak, Aanpak.RAADSONDERZOEK, versie=2, vorige=v1.data.besluit_id)
+    # Toewijzing keeps the case and its casusregisseur (no new assignment): the new letter is
+    # made at once with that name, not after the wait for an assignment that never comes.
+    brieven = await eventually(
+        lambda: _status(plein, zaak, v1="ingetrokken", v2="gereed"), timeout=30
+    )
+    assert brieven["v2"]["regisseur_ref"] == eerste["regisseur_ref"]
+    assert brieven["v2"]["zonder_regisseur_reden"] is None
+    assert "Uw casusregisseur is" in await plein.pdf_tekst(brieven["v2"]["id"])
+
+
 def brief_datum(moment: str, formaat: str | None = None) -> str:
     from jbplein_notificatie.brief import datum_nl
 

@@ -4,6 +4,7 @@ Dutch dates, every municipality's letterhead, and a PDF whose text can be read b
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,8 @@ from jbplein_notificatie.brief import (
     Geadresseerde,
     Regisseur,
     Soort,
+    Vervanging,
+    Vervangreden,
     datum_met_weekdag_nl,
     datum_nl,
     inhoud,
@@ -92,6 +95,7 @@ def gegevens(
     briefdatum: date = BESLUIT,
     contact: date | None = CONTACT,
     raad_start: date | None = RAAD_START,
+    vervangt: Vervanging | None = None,
 ) -> BriefGegevens:
     """A valid letter of the variant: regisseur and deadlines only where the variant has them."""
     heeft_regisseur = variant in MET_REGISSEUR
@@ -105,6 +109,7 @@ def gegevens(
         contact_uiterlijk=contact if heeft_regisseur else None,
         raadsonderzoek_start_uiterlijk=raad_start if variant is Aanpak.RAADSONDERZOEK else None,
         regisseur=regisseur if heeft_regisseur else None,
+        vervangt=vervangt,
     )
 
 
@@ -642,8 +647,6 @@ NIET_IN_OVEREENSTEMMING = [
 def test_the_verbs_agree_with_one_child_several_children_or_an_unborn_child(
     variant: Aanpak, gezin: str
 ) -> None:
-    import re
-
     wie, opening, zinnen = GEZINNEN[gezin]
     text = brief_tekst(variant, geadresseerde=wie)
     assert opening in text
@@ -653,3 +656,48 @@ def test_the_verbs_agree_with_one_child_several_children_or_an_unborn_child(
         assert re.search(patroon, text) is None, patroon
     if wie.kinderen == ():
         assert "werken uw kinderen" not in text and "met uw kind en" not in text
+
+
+# --- a letter that replaces one the gezin received ---------------------------------------------
+
+
+def test_a_replacing_letter_names_the_letter_it_replaces_its_date_and_what_changed() -> None:
+    vervangt = Vervanging(verzonden_op=date(2026, 11, 26), vorige_variant=Aanpak.VRIJWILLIG)
+    text = brief_tekst(Aanpak.DRANG, briefdatum=date(2026, 12, 1), vervangt=vervangt)
+    assert "Onderwerp: nieuw besluit van het Jeugdbeschermingsplein over uw gezin" in text
+    assert "Deze brief vervangt onze brief van 26 november 2026" in text
+    assert "Op 26 november 2026 hebben wij u een brief gestuurd over ons besluit." in text
+    assert "Wij hebben ons besluit veranderd." in text
+    assert "De brief die u eerder kreeg, geldt niet meer." in text
+    assert "Eerst hadden wij besloten: de hulp die u krijgt, gaat door." in text
+    assert "Nu hebben wij besloten: uw gezin krijgt een casusregisseur." in text
+    # It comes first, before the rest of the letter.
+    assert text.index("vervangt onze brief") < text.index("Wat is het Jeugdbeschermingsplein?")
+
+
+def test_a_replacing_letter_of_the_same_aanpak_says_the_agreements_changed() -> None:
+    vervangt = Vervanging(verzonden_op=date(2026, 11, 26), vorige_variant=Aanpak.DRANG)
+    text = brief_tekst(Aanpak.DRANG, vervangt=vervangt)
+    assert "Het soort hulp blijft hetzelfde. Maar er zijn afspraken veranderd." in text
+    assert "Eerst hadden wij besloten" not in text
+
+
+def test_a_letter_after_another_discussion_says_so_instead_of_a_correction() -> None:
+    vervangt = Vervanging(
+        verzonden_op=date(2026, 11, 26),
+        vorige_variant=Aanpak.DRANG,
+        reden=Vervangreden.NIEUWE_BESPREKING,
+    )
+    text = brief_tekst(Aanpak.RAADSONDERZOEK, vervangt=vervangt)
+    assert "Wij hebben opnieuw over uw gezin gesproken en een nieuw besluit genomen." in text
+    assert "Wij hebben ons besluit veranderd." not in text
+
+
+def test_a_letter_without_a_replaced_letter_says_nothing_of_one() -> None:
+    text = brief_tekst(Aanpak.DRANG)
+    assert "vervangt" not in text and "Onderwerp: besluit van" in text
+
+
+def test_a_letter_cannot_replace_a_letter_posted_after_it() -> None:
+    with pytest.raises(ValidationError, match="posted before"):
+        gegevens(Aanpak.DRANG, vervangt=Vervanging(verzonden_op=date(2026, 11, 27)))

@@ -15,6 +15,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import Status, StatusCode
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
@@ -139,7 +140,7 @@ async def _gegevens(
         raise BriefFout(f"the letter's data do not fit ({type(fout).__name__})") from None
 
 
-async def _vervanging(session: Any, brief: Brief) -> Vervanging | None:
+async def _vervanging(session: AsyncSession, brief: Brief) -> Vervanging | None:
     """What the letter says of the posted letter it replaces, if it replaces one."""
     if brief.vervangt_brief_id is None or brief.vervangt_verzonden_op is None:
         return None

@@ -104,6 +104,10 @@ def register(service: Service, settings: Settings) -> None:
             )
             return
         regisseur = await uow.session.get(Regisseur, data.besluit_id)
+        if regisseur is None and data.vorige_besluit_id is not None:
+            # A correction keeps the case and its casusregisseur: toewijzing assigns nobody
+            # anew, so the letter names the one the corrected version had.
+            regisseur = await uow.session.get(Regisseur, data.vorige_besluit_id)
         eerdere = list(
             (
                 await uow.session.scalars(
