@@ -23,23 +23,11 @@ import httpx
 
 from bench.common import HEADER, Figures, load, machine, nats_server, service_process
 from tests.support import databases
-from tests.support.meldingen import melding
-
-
-def _bsn(i: int) -> str:
-    """A BSN that passes the 11-proef, different for each i."""
-    n = 100_000_000 + i * 7
-    while True:
-        digits = [int(c) for c in f"{n:09d}"]
-        if (
-            sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-        ) % 11 == 0:
-            return f"{n:09d}"
-        n += 1
+from tests.support.meldingen import bsn, melding
 
 
 def body(i: int) -> dict[str, Any]:
-    return melding(gezin__kinderen__0__bsn=_bsn(i), gezin__adres__huisnummer=str(1 + i % 9999))
+    return melding(gezin__kinderen__0__bsn=bsn(i), gezin__adres__huisnummer=str(1 + i % 9999))
 
 
 async def run_load(url: str, token: str, n: int, concurrency: int, name: str) -> Figures:

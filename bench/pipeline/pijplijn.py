@@ -33,7 +33,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from jbplein_contracts import subjects
 from jbplein_runner import processes
 from jbplein_runner.system import SERVICES, System
-from tests.support.meldingen import melding
+from tests.support.meldingen import bsn, melding
 
 AANPAKKEN = ("vrijwillig", "drang", "raadsonderzoek")
 
@@ -57,18 +57,6 @@ WAARGENOMEN = {
     "brief": subjects.BRIEF_GEREED,
     "partner": subjects.PARTNER_BESLUIT_GENOMEN,
 }
-
-
-def bsn(i: int) -> str:
-    """A BSN that passes the 11-proef, different for each i."""
-    n = 100_000_000 + i * 7
-    while True:
-        digits = [int(c) for c in f"{n:09d}"]
-        if (
-            sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-        ) % 11 == 0:
-            return f"{n:09d}"
-        n += 1
 
 
 def melding_body(i: int) -> dict[str, Any]:

@@ -72,3 +72,16 @@ def melding(**wijzigingen: Any) -> dict[str, Any]:
             hier = hier[int(deel)] if deel.isdigit() else hier[deel]
         hier[delen[-1]] = waarde
     return body
+
+
+def bsn(i: int) -> str:
+    """A BSN that passes the 11-proef, different for each i: the first eight digits are 2i or
+    2i + 1 (above 10,000,000), the ninth the check digit. One of two neighbours always has one
+    (the weighted sum moves by 2), and no two i share a pair, so no two meldingen of a run are
+    about the same child (they would be one gezin with one case)."""
+    for prefix in (10_000_000 + 2 * i, 10_000_000 + 2 * i + 1):
+        digits = [int(c) for c in f"{prefix:08d}"]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return f"{prefix:08d}{check}"
+    raise AssertionError("unreachable: one of two neighbouring prefixes has a check digit")

@@ -29,6 +29,7 @@ class Klok:
 
 class Systeem:
     tokens: dict[str, str] = {}  # noqa: RUF012
+    environment: dict[str, str] = {}  # noqa: RUF012  (no clock file: the wall clock)
 
 
 @pytest.fixture
@@ -63,3 +64,15 @@ async def test_a_run_where_nothing_moves_on_fails_saying_so(klok: Klok) -> None:
     assert not wacht.done(), "within the allowed time without progress"
     klok.nu += 2
     assert await asyncio.wait_for(wacht, 30) == "no melding moved on for 300 s"
+
+
+def test_every_melding_of_a_run_is_about_its_own_child() -> None:
+    """The runs count one case per melding: two meldingen about one child would be one gezin
+    with one case (issue 11), and the old generator gave 121 of 300 meldingen a BSN of another."""
+    from jbplein_intake.validatie import bsn_geldig
+
+    from ..support.meldingen import bsn
+
+    nummers = [bsn(i) for i in range(5_000)]
+    assert len(set(nummers)) == len(nummers)
+    assert all(bsn_geldig(n) for n in nummers)
