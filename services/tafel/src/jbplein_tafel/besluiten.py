@@ -273,21 +273,30 @@ def _geen_sessie(reden: str) -> Problem:
 
 
 async def _sessie_die_plaatsvond(uow: UnitOfWork, melding: TafelMelding) -> Sessie:
-    """The session the melding is on, once it has begun: the tafel decides at its meeting, so a
-    besluit for a session still to come (or for no session) is refused, not stored."""
+    """The latest session that has begun with the melding on its agenda: the tafel decides at
+    its meeting, so a besluit for a session still to come (or for no session) is refused, not
+    stored. When that session has ended and re-planning moved the melding on undecided, the
+    besluit typed afterwards still belongs to it (``AgendaItem.vorige_sessie_id``)."""
     item = await uow.session.get(AgendaItem, melding.id)
     sessie = await uow.session.get(Sessie, item.sessie_id) if item and item.sessie_id else None
+    if sessie is not None and not sessie.geannuleerd and sessie.begin <= uow.now:
+        return sessie
+    vorige = (
+        await uow.session.get(Sessie, item.vorige_sessie_id)
+        if item and item.vorige_sessie_id
+        else None
+    )
+    if vorige is not None and not vorige.geannuleerd and vorige.begin <= uow.now:
+        return vorige
     if sessie is None:
         raise _geen_sessie("the melding is on no session's agenda yet")
     if sessie.geannuleerd:
         raise _geen_sessie("the melding's session was cancelled")
-    if sessie.begin > uow.now:
-        begin = sessie.begin.astimezone(werkdagen.AMSTERDAM)
-        raise _geen_sessie(
-            f"has not taken place yet: the session begins {begin:%d-%m-%Y %H:%M}; record the "
-            "besluit at or after it"
-        )
-    return sessie
+    begin = sessie.begin.astimezone(werkdagen.AMSTERDAM)
+    raise _geen_sessie(
+        f"has not taken place yet: the session begins {begin:%d-%m-%Y %H:%M}; record the "
+        "besluit at or after it"
+    )
 
 
 async def neem_besluit(
@@ -318,6 +327,9 @@ async def neem_besluit(
         )
         uow.session.add(besluit)
         melding.status = BESLOTEN
+        item = await uow.session.get(AgendaItem, melding.id)
+        if item is not None:
+            item.sessie_id = sessie.id  # on the agenda of the session that decided it
         await uow.cancel_timer(f"bespreking-{melding.id}")
         uow.audit(actor, "besluit.nemen", str(melding.id), bron_adres)
         _publiceer(service, uow, melding, besluit, invoer)
