@@ -73,8 +73,8 @@ class Toewijzing(Base):
     aanpak: Mapped[str] = mapped_column(String(20))
     """What the case follows: the strongest approach of its meldingen' current besluiten."""
     besluit_aanpak: Mapped[str | None] = mapped_column(String(20))
-    """The approach of this melding's own current besluit (None: from before one gezin, one
-    case, when it was always ``aanpak``)."""
+    """The approach of this melding's own current besluit (migration 0003 fills it with the
+    ``aanpak`` of the cases open then, which had only this melding)."""
     urgentie: Mapped[str] = mapped_column(String(20))
     taakaccent: Mapped[str] = mapped_column(String(20))
     besluit_op: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -441,6 +441,9 @@ async def koppel(
     taakaccent; the casusregisseur and the promises made stay. The besluit hears who its
     casusregisseur is (or that the case waits), as for a case of its own."""
     aanpak = await _aanpak_van_zaak(uow, t, gekoppeld=data.aanpak)
+    # The case's own besluit keeps its aanpak apart from the case's (a case from before one
+    # gezin, one case has none stored): a correction of the joined besluit can lower it again.
+    t.besluit_aanpak = t.besluit_aanpak or t.aanpak
     gekoppeld = ZaakMelding(
         melding_id=data.melding_id,
         toewijzing_id=t.id,

@@ -37,6 +37,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('besluit_aanpak', sa.String(length=20), nullable=True))
 
     # ### end Alembic commands ###
+    # Before one gezin, one case a case had one melding: its aanpak was its own besluit's.
+    op.execute('UPDATE toewijzing SET besluit_aanpak = aanpak')
 
 
 def downgrade() -> None:
