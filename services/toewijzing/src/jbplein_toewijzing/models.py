@@ -95,6 +95,9 @@ class Toewijzing(Base):
 
     # Raadsonderzoek: the Raad starts within 5 werkdagen.
     raad_organisatie: Mapped[str | None] = mapped_column(String(63))
+    raad_melding_id: Mapped[UUID | None] = mapped_column(Uuid)
+    """The melding whose besluit asked the Raad (the VTO): the one reference the Raad knows
+    the case by, and the only one it may read it by."""
     raadsonderzoek_start_uiterlijk: Mapped[date | None] = mapped_column(Date)
     raadsonderzoek_gestart_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
     raadsonderzoek_overschreden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -350,12 +350,14 @@ async def _zet_aanpak(
     if vto:
         if not was_vto:
             t.raad_organisatie = service.accounts.raad_voor(data.jeugdbeschermingsteam)
+            t.raad_melding_id = data.melding_id  # the VTO the Raad got names this melding
             t.raadsonderzoek_start_uiterlijk = data.raadsonderzoek_start_uiterlijk or (
                 werkdagen.termijn(data.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender)
             )
             await _plan(uow, t, TermijnSoort.RAADSONDERZOEK_START, t.raadsonderzoek_start_uiterlijk)
     elif was_vto:
         t.raad_organisatie = None
+        t.raad_melding_id = None
         t.raadsonderzoek_start_uiterlijk = None
         await uow.cancel_timer(timer_sleutel(TermijnSoort.RAADSONDERZOEK_START, t.id))
     drang_zonder_vto = aanpak is Aanpak.DRANG and not vto
