@@ -132,14 +132,18 @@ def gezin_lock(gezin_ref: object) -> str:
 
 
 async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> bool:
-    """One gezin, one case: has the Raad been asked (VTO) about another melding of this gezin
-    whose case is still open? Then a raadsonderzoek besluit on this melding joins that
-    investigation and asks no second time. Holds the gezin's lock until the besluit commits,
-    so two besluiten about one gezin at once cannot both ask."""
+    """One gezin, one case: does a raadsonderzoek the Raad was asked for (VTO) still run for
+    another melding of this gezin whose case is open? It does when one of those meldingen'
+    current besluiten is raadsonderzoek and one of their besluiten (any version) asked the
+    Raad: a raadsonderzoek that joined the case keeps the VTO going after the besluit that
+    asked is corrected (toewijzing keeps the case's raadsonderzoek then). A raadsonderzoek
+    besluit on this melding then joins that investigation and asks no second time. Holds the
+    gezin's lock until the besluit commits, so two besluiten about one gezin at once cannot
+    both ask."""
     await uow.lock(gezin_lock(melding.gezin_ref))
     besluiten = (
         await uow.session.execute(
-            select(Besluit.melding_id, Besluit.versie, Besluit.vto)
+            select(Besluit.melding_id, Besluit.versie, Besluit.aanpak, Besluit.vto)
             .join(TafelMelding, TafelMelding.id == Besluit.melding_id)
             .where(
                 TafelMelding.gezin_ref == melding.gezin_ref,
@@ -148,11 +152,12 @@ async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> bo
             )
         )
     ).all()
-    huidig: dict[object, tuple[int, bool]] = {}
-    for melding_id, versie, vto in besluiten:
+    huidig: dict[object, tuple[int, str]] = {}
+    for melding_id, versie, aanpak, _ in besluiten:
         if melding_id not in huidig or versie > huidig[melding_id][0]:
-            huidig[melding_id] = (versie, vto)
-    return any(vto for _, vto in huidig.values())
+            huidig[melding_id] = (versie, aanpak)
+    onderzoek_loopt = any(aanpak == Aanpak.RAADSONDERZOEK.value for _, aanpak in huidig.values())
+    return onderzoek_loopt and any(vto for *_, vto in besluiten)
 
 
 async def huidig_besluit(uow: UnitOfWork, melding: TafelMelding) -> Besluit | None:
