@@ -105,7 +105,13 @@ async def test_two_meldingen_of_one_gezin_decided_raadsonderzoek_at_once_ask_the
     [met_vto] = [b for b in besluiten if b.data.vto]
     assert gevraagd.data.besluit_id == met_vto.data.besluit_id
     [zonder_vto] = [b for b in besluiten if not b.data.vto]
-    assert zonder_vto.data.raadsonderzoek_start_uiterlijk is None
+    # The joined besluit names the running investigation's Raad and start deadline: a
+    # partner reading it cannot tell it joined another organisation's raadsonderzoek.
+    assert met_vto.data.raadsonderzoek_start_uiterlijk is not None and met_vto.data.raad == "rvdk"
+    assert zonder_vto.data.raadsonderzoek_start_uiterlijk == (
+        met_vto.data.raadsonderzoek_start_uiterlijk
+    )
+    assert zonder_vto.data.raad == "rvdk"
 
     # Toewijzing closes the gezin's one case (both meldingen); a new melding about the gezin
     # that the tafel sends to the Raad asks it again.
