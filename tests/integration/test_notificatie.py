@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -106,7 +106,11 @@ class Plein:
         team: tuple[str, ...] = ("jbrr", "wijkteam-rotterdam"),
         gezin: UUID | None = None,
         vto: bool | None = None,
+        raad: str | None = None,
+        start: date | None = None,
     ) -> BesluitGenomen:
+        """``raad``/``start``: a raadsonderzoek that joins the gezin's running investigation
+        (``vto`` False) names that investigation's Raad and start deadline."""
         nu = self.clock.now()
         vto = aanpak is Aanpak.RAADSONDERZOEK if vto is None else vto
         event = BesluitGenomen.maak(
@@ -127,7 +131,8 @@ class Plein:
                 vto=vto,
                 genomen_op=nu,
                 contact_uiterlijk=werkdagen.termijn(nu, 5) if aanpak.vraagt_regisseur else None,
-                raadsonderzoek_start_uiterlijk=werkdagen.termijn(nu, 5) if vto else None,
+                raadsonderzoek_start_uiterlijk=start or (werkdagen.termijn(nu, 5) if vto else None),
+                raad=raad,
             ),
             bron=Bron.TAFEL,
             tijd=nu,
@@ -610,6 +615,38 @@ async def test_partners_hear_the_besluit_the_melder_and_the_raad_are_addressed(
         ("rvdk", "partnerzaak.lezen"),
         ("politie", "partnerzaak.geweigerd"),
     }
+
+
+async def test_a_raadsonderzoek_joining_the_gezins_investigation_reads_as_any_raadsonderzoek(
+    plein: Plein, nats_server: NatsServer
+) -> None:
+    """The melder of a melding whose raadsonderzoek joined another organisation's running
+    investigation sees the Raad and its start deadline, as for any raadsonderzoek (it cannot
+    tell another melding asked); the Raad gets no second VTO."""
+    gezin = uuid4()
+    team = ("jbrr", "rvdk", "wijkteam-rotterdam")
+    eerste, tweede = [UUID((await plein.melding("raadsonderzoek"))["id"]) for _ in "12"]
+    vto = await plein.besluit(eerste, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin)
+    start = vto.data.raadsonderzoek_start_uiterlijk
+    assert start is not None
+    await eventually(lambda: _n(_partner_events(nats_server.url), 3), timeout=30)
+    await plein.besluit(
+        tweede, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin, vto=False, raad="rvdk", start=start
+    )
+    events = await eventually(lambda: _n(_partner_events(nats_server.url), 5), timeout=30)
+    over_tweede = {s: b for s, b in events if b["data"]["zaak_ref"] == str(tweede)}
+    assert set(over_tweede) == {
+        "jbplein.partner.besluit.genomen.v1.0599",
+        "jbplein.partner.aan.veilig-thuis.melding.besloten.v1.0599",
+    }, "no second VTO"
+    besluit = over_tweede["jbplein.partner.besluit.genomen.v1.0599"]["data"]
+    assert besluit["raadsonderzoek_start_uiterlijk"] == start.isoformat()
+    melder = await plein.client.get(
+        f"/api/v1/partnerzaken/{tweede}", headers=bearer(plein.tokens["veilig-thuis-api"])
+    )
+    assert melder.status_code == 200, melder.text
+    assert melder.json()["raad"] == "rvdk"
+    assert melder.json()["raadsonderzoek_start_uiterlijk"] == start.isoformat()
 
 
 async def _n(awaitable: Awaitable[list[Any]], n: int) -> list[Any]:

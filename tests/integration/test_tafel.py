@@ -282,6 +282,62 @@ async def test_a_session_that_ends_without_a_besluit_moves_its_meldingen_on(
     assert [UUID(r["melding_id"]) for r in board["in_gevaar"]] == []
 
 
+async def test_a_besluit_typed_after_its_session_ended_is_recorded_for_that_session(
+    client: httpx.AsyncClient,
+    bus: Bus,
+    tokens: dict[str, str],
+    service: Service,
+    clock: ManualClock,
+) -> None:
+    """The ondersteuner types the notulen at 12:05 for a melding discussed at 11:30: the
+    session's end has moved the melding on, yet the besluit belongs to Monday's session."""
+    staff = tokens["ondersteuner"]
+    melding_id = await bus.melding(FRIDAY_3PM)
+    await eventually(lambda: all_at_tafel(client, staff, [melding_id]))
+    monday = (await at_tafel(client, staff, melding_id))["sessie"]["id"]
+    clock.set(datetime(2026, 11, 23, 12, 5, tzinfo=AMSTERDAM))
+    await service.reschedule_timers()
+
+    async def moved_on() -> list[MeldingGeagendeerd]:
+        events = await bus.read(subjects.MELDING_GEAGENDEERD, MeldingGeagendeerd)
+        return [e for e in events if e.data.herpland]
+
+    [moved] = await eventually(moved_on, timeout=20)
+    assert moved.data.melding_id == melding_id and moved.data.sessie_datum == TUESDAY
+    # A melding that was never on a session that has begun still waits for its session.
+    later = await bus.melding(datetime(2026, 11, 23, 12, 1, tzinfo=AMSTERDAM))
+    await eventually(lambda: all_at_tafel(client, staff, [later]))
+    assert await planned_on(client, staff, [later]) == [TUESDAY]
+    too_early = await client.post(
+        f"/api/v1/meldingen/{later}/besluiten", json=DRANG, headers=bearer(tokens["voorzitter"])
+    )
+    assert too_early.status_code == 409, too_early.text
+
+    r = await client.post(
+        f"/api/v1/meldingen/{melding_id}/besluiten",
+        json={**DRANG, "voorzitter": "voorzitter"},
+        headers=bearer(staff),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["sessie_id"] == monday
+    [event] = await eventually(lambda: bus.read(subjects.BESLUIT_GENOMEN, BesluitGenomen))
+    assert str(event.data.sessie_id) == monday
+    dossier = await at_tafel(client, staff, melding_id)
+    assert dossier["sessie"]["id"] == monday, "decided at Monday's session, not planned on Tuesday"
+    tuesday = (
+        await client.get(
+            "/api/v1/agenda", params={"datum": TUESDAY.isoformat()}, headers=bearer(staff)
+        )
+    ).json()
+    assert melding_id not in {UUID(i["melding_id"]) for i in tuesday[0]["agenda"]}
+    on_monday = (
+        await client.get(
+            "/api/v1/agenda", params={"datum": MONDAY.isoformat()}, headers=bearer(staff)
+        )
+    ).json()
+    assert melding_id in {UUID(i["melding_id"]) for i in on_monday[0]["agenda"]}
+
+
 async def test_exactly_one_besluit_and_a_correction_is_a_new_version_with_history(
     client: httpx.AsyncClient,
     bus: Bus,

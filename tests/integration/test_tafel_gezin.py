@@ -105,7 +105,13 @@ async def test_two_meldingen_of_one_gezin_decided_raadsonderzoek_at_once_ask_the
     [met_vto] = [b for b in besluiten if b.data.vto]
     assert gevraagd.data.besluit_id == met_vto.data.besluit_id
     [zonder_vto] = [b for b in besluiten if not b.data.vto]
-    assert zonder_vto.data.raadsonderzoek_start_uiterlijk is None
+    # The joined besluit names the running investigation's Raad and start deadline: a
+    # partner reading it cannot tell it joined another organisation's raadsonderzoek.
+    assert met_vto.data.raadsonderzoek_start_uiterlijk is not None and met_vto.data.raad == "rvdk"
+    assert zonder_vto.data.raadsonderzoek_start_uiterlijk == (
+        met_vto.data.raadsonderzoek_start_uiterlijk
+    )
+    assert zonder_vto.data.raad == "rvdk"
 
     # Toewijzing closes the gezin's one case (both meldingen); a new melding about the gezin
     # that the tafel sends to the Raad asks it again.
@@ -144,3 +150,33 @@ async def test_two_meldingen_of_one_gezin_decided_raadsonderzoek_at_once_ask_the
     await eventually(
         lambda: _n(bus.read(subjects.RAADSONDERZOEK_GEVRAAGD, RaadsonderzoekGevraagd), 2)
     )
+
+
+async def test_the_raad_is_not_asked_again_while_a_joined_raadsonderzoek_holds_the_vto(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    """M1 raadsonderzoek asks the Raad; M2 raadsonderzoek joins it; M1 is corrected to drang:
+    the case's raadsonderzoek still runs (M2 holds it, on M1's VTO), so M3 raadsonderzoek asks
+    no second time."""
+    chair = bearer(tokens["voorzitter"])
+    gezin = uuid4()
+    m1, m2, m3 = [await bus.melding(FRIDAY_3PM, gezin=gezin) for _ in range(3)]
+    await eventually(lambda: all_at_tafel(client, tokens["ondersteuner"], [m1, m2, m3]))
+    clock.set(MONDAY_10_30)
+    url = "/api/v1/meldingen/{}/besluiten"
+    eerste = await client.post(url.format(m1), json=RAADSONDERZOEK, headers=chair)
+    assert eerste.status_code == 201 and eerste.json()["vto"] is True, eerste.text
+    tweede = await client.post(url.format(m2), json=RAADSONDERZOEK, headers=chair)
+    assert tweede.status_code == 201 and tweede.json()["vto"] is False, tweede.text
+    correctie = await client.post(
+        f"/api/v1/meldingen/{m1}/correcties",
+        json={**DRANG, "reden": "Nieuwe informatie"},
+        headers=chair,
+    )
+    assert correctie.status_code == 201 and correctie.json()["vto"] is False, correctie.text
+    derde = await client.post(url.format(m3), json=RAADSONDERZOEK, headers=chair)
+    assert derde.status_code == 201, derde.text
+    assert derde.json()["vto"] is False, "the raadsonderzoek M1 asked for still runs"
+    await eventually(lambda: _n(bus.read(subjects.BESLUIT_GENOMEN, BesluitGenomen), 4))
+    gevraagd = await bus.read(subjects.RAADSONDERZOEK_GEVRAAGD, RaadsonderzoekGevraagd)
+    assert [g.data.melding_id for g in gevraagd] == [m1]

@@ -315,6 +315,70 @@ async def test_a_later_raadsonderzoek_joins_the_gezins_drang_case_and_all_close_
     assert nieuw["zaak_ref"] == str(later.data.melding_id)
 
 
+async def test_the_raad_asked_about_a_joined_melding_learns_nothing_of_the_case_before_it(
+    client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
+) -> None:
+    """Attack: melding A (one organisation) has a drang case; melding B (another) about the
+    same gezin is decided raadsonderzoek and joins it, so the Raad is asked about B. The Raad
+    reads the case by B, lists its cases, and tries A: it never learns A's id, A's besluit,
+    the case's history before B joined, or the gezin's reference."""
+    gezin = uuid4()
+    a = besluit(clock.now(), gezin=gezin)
+    await bus.publish(a)
+    await eventually(
+        lambda: met_status(client, tokens["ondersteuner"], a.data.melding_id, "actief")
+    )
+    clock.advance(timedelta(days=3))
+    b = besluit(clock.now(), gezin=gezin, aanpak=Aanpak.RAADSONDERZOEK, team=("jbrr", "rvdk"))
+    await bus.publish(b)
+    await eventually(lambda: met_status(client, tokens["rvdk-api"], b.data.melding_id, "actief"))
+    raad = tokens["rvdk-api"]
+    verboden = [str(a.data.melding_id), str(a.data.besluit_id), str(gezin)]
+    r = await client.get(f"/api/v1/zaken/{b.data.melding_id}", headers=bearer(raad))
+    assert r.status_code == 200, r.text
+    z = r.json()
+    assert z["zaak_ref"] == str(b.data.melding_id)
+    assert (z["besluit_id"], z["besluit_versie"]) == (str(b.data.besluit_id), 1)
+    assert z["meldingen"] == [] and z["gezin_ref"] is None
+    assert z["historie"][0]["gebeurtenis"] == "melding_gekoppeld"
+    assert not any(v in r.text for v in verboden), r.text
+    lijst = await client.get("/api/v1/zaken", headers=bearer(raad))
+    gezocht = await client.get(
+        "/api/v1/zaken", params={"zaak_ref": str(b.data.melding_id)}, headers=bearer(raad)
+    )
+    for antwoord in (lijst, gezocht):
+        assert antwoord.status_code == 200
+        assert [z["zaak_ref"] for z in antwoord.json()] == [str(b.data.melding_id)]
+        assert not any(v in antwoord.text for v in verboden), antwoord.text
+    # The case by A's id (should the Raad ever learn it) is not the Raad's to read.
+    assert (
+        await client.get(f"/api/v1/zaken/{a.data.melding_id}", headers=bearer(raad))
+    ).status_code == 404
+    assert (
+        await client.get(
+            "/api/v1/zaken", params={"zaak_ref": str(a.data.melding_id)}, headers=bearer(raad)
+        )
+    ).json() == []
+    start = await client.post(
+        f"/api/v1/zaken/{b.data.melding_id}/raadsonderzoek",
+        json={"gestart_op": clock.now().isoformat()},
+        headers=bearer(raad),
+    )
+    assert start.status_code == 201, start.text
+    assert not any(v in start.text for v in verboden), start.text
+    [gestart] = await eventually(
+        lambda: bus.read(subjects.RAADSONDERZOEK_GESTART, RaadsonderzoekGestart)
+    )
+    assert (gestart.data.melding_id, gestart.data.besluit_id) == (
+        b.data.melding_id,
+        b.data.besluit_id,
+    ), "the start answers the VTO the Raad got"
+    # JBRR and the plein still see the whole case.
+    volledig = await zaak(client, tokens["jbrr-api"], b.data.melding_id)
+    assert volledig is not None and volledig["zaak_ref"] == str(a.data.melding_id)
+    assert volledig["meldingen"] == [str(b.data.melding_id)]
+
+
 async def test_no_room_puts_the_case_on_the_waiting_list_until_a_jeugdbeschermer_returns(
     client: httpx.AsyncClient,
     bus: Bus,

@@ -107,7 +107,16 @@ class BesluitGenomenData(Gegevens):
     vto: bool = Field(description="A verzoek tot onderzoek goes to the Raad.")
     genomen_op: AwareDatetime
     contact_uiterlijk: date | None = None
-    raadsonderzoek_start_uiterlijk: date | None = None
+    raadsonderzoek_start_uiterlijk: date | None = Field(
+        default=None,
+        description="When the Raad starts at the latest: of this VTO, or, for a raadsonderzoek "
+        "that joins the gezin's running investigation (vto false), of that investigation.",
+    )
+    raad: OrganisatieCode | None = Field(
+        default=None,
+        description="The Raad that investigates a raadsonderzoek: the one this VTO goes to, or "
+        "the one already investigating the gezin (vto false). None for other approaches.",
+    )
 
 
 class BesluitGenomen(CloudEvent[BesluitGenomenData]):

@@ -76,7 +76,11 @@ def register(service: Service, settings: Settings) -> None:
             .where(Besluit.melding_id == data.melding_id, Besluit.versie >= data.versie)
             .limit(1)
         )
-        raad = service.accounts.raad_voor(data.jeugdbeschermingsteam) if data.vto else None
+        # The Raad investigating: this VTO's, or (a raadsonderzoek joining the gezin's running
+        # investigation, vto false) that investigation's, named by the tafel.
+        raad = data.raad or (
+            service.accounts.raad_voor(data.jeugdbeschermingsteam) if data.vto else None
+        )
         uow.session.add(
             Besluit(
                 besluit_id=data.besluit_id,
@@ -198,7 +202,8 @@ def register(service: Service, settings: Settings) -> None:
             ),
             opgeven_na,
         )
-        if raad is not None and data.raadsonderzoek_start_uiterlijk is not None:
+        if data.vto and raad is not None and data.raadsonderzoek_start_uiterlijk is not None:
+            # Only a VTO asks the Raad: a raadsonderzoek that joins asks no second time.
             await partners.publiceer(
                 uow,
                 PartnerRaadsonderzoekGevraagd.maak(

@@ -216,6 +216,11 @@ async def herplan(service: Service, settings: Settings, uow: UnitOfWork) -> int:
         item.in_gevaar = plaats.in_gevaar
         if plaats.sessie_id == vorige:
             continue
+        van = per_id.get(vorige) if vorige is not None else None
+        if item.niet_voor is not None:
+            item.vorige_sessie_id = None  # deferred: no session so far decides it
+        elif van is not None and not van.geannuleerd and van.begin <= uow.now:
+            item.vorige_sessie_id = van.id  # discussed there; its besluit may come after the end
         item.sessie_id = plaats.sessie_id
         item.geagendeerd_op = uow.now
         if item.niet_voor is not None and plaats.sessie_id is not None:

@@ -71,6 +71,7 @@ class BesluitOut(BaseModel):
     id: UUID
     melding_id: UUID
     versie: int
+    sessie_id: UUID | None = Field(description="The session at which it was decided.")
     aanpak: str
     urgentie: str
     taakaccent: str
@@ -169,6 +170,7 @@ def besluit_out(b: Besluit, met_notulen: bool) -> BesluitOut:
         id=b.id,
         melding_id=b.melding_id,
         versie=b.versie,
+        sessie_id=b.sessie_id,
         aanpak=b.aanpak,
         urgentie=b.urgentie,
         taakaccent=b.taakaccent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from uuid import uuid4
 
 from opentelemetry import propagate, trace
@@ -131,15 +132,19 @@ def gezin_lock(gezin_ref: object) -> str:
     return f"gezin-{gezin_ref}"
 
 
-async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> bool:
-    """One gezin, one case: has the Raad been asked (VTO) about another melding of this gezin
-    whose case is still open? Then a raadsonderzoek besluit on this melding joins that
-    investigation and asks no second time. Holds the gezin's lock until the besluit commits,
-    so two besluiten about one gezin at once cannot both ask."""
+async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> Besluit | None:
+    """One gezin, one case: does a raadsonderzoek the Raad was asked for (VTO) still run for
+    another melding of this gezin whose case is open? It does when one of those meldingen'
+    current besluiten is raadsonderzoek and one of their besluiten (any version) asked the
+    Raad: a raadsonderzoek that joined the case keeps the VTO going after the besluit that
+    asked is corrected (toewijzing keeps the case's raadsonderzoek then). A raadsonderzoek
+    besluit on this melding then joins that investigation and asks no second time. Returns the
+    besluit that asked (the latest), or None. Holds the gezin's lock until the besluit
+    commits, so two besluiten about one gezin at once cannot both ask."""
     await uow.lock(gezin_lock(melding.gezin_ref))
     besluiten = (
-        await uow.session.execute(
-            select(Besluit.melding_id, Besluit.versie, Besluit.vto)
+        await uow.session.scalars(
+            select(Besluit)
             .join(TafelMelding, TafelMelding.id == Besluit.melding_id)
             .where(
                 TafelMelding.gezin_ref == melding.gezin_ref,
@@ -148,11 +153,13 @@ async def raad_gevraagd_voor_gezin(uow: UnitOfWork, melding: TafelMelding) -> bo
             )
         )
     ).all()
-    huidig: dict[object, tuple[int, bool]] = {}
-    for melding_id, versie, vto in besluiten:
-        if melding_id not in huidig or versie > huidig[melding_id][0]:
-            huidig[melding_id] = (versie, vto)
-    return any(vto for _, vto in huidig.values())
+    huidig: dict[object, Besluit] = {}
+    for b in besluiten:
+        if b.melding_id not in huidig or b.versie > huidig[b.melding_id].versie:
+            huidig[b.melding_id] = b
+    if not any(b.aanpak == Aanpak.RAADSONDERZOEK.value for b in huidig.values()):
+        return None
+    return max((b for b in besluiten if b.vto), key=lambda b: b.genomen_op, default=None)
 
 
 async def huidig_besluit(uow: UnitOfWork, melding: TafelMelding) -> Besluit | None:
@@ -172,17 +179,29 @@ def _publiceer(
     melding: TafelMelding,
     besluit: Besluit,
     invoer: BesluitIn,
+    lopend: Besluit | None = None,
 ) -> None:
+    """``lopend``: the besluit whose VTO the gezin's running raadsonderzoek answers; a
+    raadsonderzoek that joins it names that Raad and start deadline (no second VTO), so the
+    event reads as any raadsonderzoek's and tells nobody another organisation's melding
+    asked."""
     contact = (
         werkdagen.termijn(besluit.genomen_op, CONTACT_WERKDAGEN, service.kalender)
         if invoer.aanpak.vraagt_regisseur
         else None
     )
-    start = (
-        werkdagen.termijn(besluit.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender)
-        if besluit.vto
-        else None
-    )
+    start: date | None = None
+    raad: str | None = None
+    if besluit.vto:
+        start = werkdagen.termijn(
+            besluit.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender
+        )
+        raad = service.accounts.raad_voor(invoer.jeugdbeschermingsteam)
+    elif invoer.aanpak is Aanpak.RAADSONDERZOEK and lopend is not None:
+        start = werkdagen.termijn(
+            lopend.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender
+        )
+        raad = service.accounts.raad_voor(lopend.jeugdbeschermingsteam)
     uow.publish(
         BesluitGenomen.maak(
             BesluitGenomenData(
@@ -205,6 +224,7 @@ def _publiceer(
                 genomen_op=besluit.genomen_op,
                 contact_uiterlijk=contact,
                 raadsonderzoek_start_uiterlijk=start,
+                raad=raad,
             ),
             bron=Bron.TAFEL,
             tijd=uow.now,
@@ -273,21 +293,30 @@ def _geen_sessie(reden: str) -> Problem:
 
 
 async def _sessie_die_plaatsvond(uow: UnitOfWork, melding: TafelMelding) -> Sessie:
-    """The session the melding is on, once it has begun: the tafel decides at its meeting, so a
-    besluit for a session still to come (or for no session) is refused, not stored."""
+    """The latest session that has begun with the melding on its agenda: the tafel decides at
+    its meeting, so a besluit for a session still to come (or for no session) is refused, not
+    stored. When that session has ended and re-planning moved the melding on undecided, the
+    besluit typed afterwards still belongs to it (``AgendaItem.vorige_sessie_id``)."""
     item = await uow.session.get(AgendaItem, melding.id)
     sessie = await uow.session.get(Sessie, item.sessie_id) if item and item.sessie_id else None
+    if sessie is not None and not sessie.geannuleerd and sessie.begin <= uow.now:
+        return sessie
+    vorige = (
+        await uow.session.get(Sessie, item.vorige_sessie_id)
+        if item and item.vorige_sessie_id
+        else None
+    )
+    if vorige is not None and not vorige.geannuleerd and vorige.begin <= uow.now:
+        return vorige
     if sessie is None:
         raise _geen_sessie("the melding is on no session's agenda yet")
     if sessie.geannuleerd:
         raise _geen_sessie("the melding's session was cancelled")
-    if sessie.begin > uow.now:
-        begin = sessie.begin.astimezone(werkdagen.AMSTERDAM)
-        raise _geen_sessie(
-            f"has not taken place yet: the session begins {begin:%d-%m-%Y %H:%M}; record the "
-            "besluit at or after it"
-        )
-    return sessie
+    begin = sessie.begin.astimezone(werkdagen.AMSTERDAM)
+    raise _geen_sessie(
+        f"has not taken place yet: the session begins {begin:%d-%m-%Y %H:%M}; record the "
+        "besluit at or after it"
+    )
 
 
 async def neem_besluit(
@@ -304,7 +333,7 @@ async def neem_besluit(
     voorzitter = _voorzitter(service, actor, invoer.voorzitter)
     _organisaties(service, invoer)
     sessie = await _sessie_die_plaatsvond(uow, melding)
-    raad_al_gevraagd = await raad_gevraagd_voor_gezin(uow, melding)
+    lopend = await raad_gevraagd_voor_gezin(uow, melding)
     with in_spoor_van(service, melding, "besluit vastleggen"):
         besluit = _besluit(
             melding,
@@ -314,13 +343,16 @@ async def neem_besluit(
             uow,
             1,
             sessie.id,
-            raad_al_gevraagd=raad_al_gevraagd,
+            raad_al_gevraagd=lopend is not None,
         )
         uow.session.add(besluit)
         melding.status = BESLOTEN
+        item = await uow.session.get(AgendaItem, melding.id)
+        if item is not None:
+            item.sessie_id = sessie.id  # on the agenda of the session that decided it
         await uow.cancel_timer(f"bespreking-{melding.id}")
         uow.audit(actor, "besluit.nemen", str(melding.id), bron_adres)
-        _publiceer(service, uow, melding, besluit, invoer)
+        _publiceer(service, uow, melding, besluit, invoer, lopend)
     return besluit
 
 
@@ -338,7 +370,7 @@ async def corrigeer_besluit(
         raise Problem(409, "This melding has no besluit to correct.")
     voorzitter = _voorzitter(service, actor, invoer.voorzitter)
     _organisaties(service, invoer)
-    raad_al_gevraagd = await raad_gevraagd_voor_gezin(uow, melding)
+    lopend = await raad_gevraagd_voor_gezin(uow, melding)
     with in_spoor_van(service, melding, "besluit corrigeren"):
         besluit = _besluit(
             melding,
@@ -350,11 +382,11 @@ async def corrigeer_besluit(
             vorige.sessie_id,
             vorige,
             invoer.reden,
-            raad_al_gevraagd=raad_al_gevraagd,
+            raad_al_gevraagd=lopend is not None,
         )
         uow.session.add(besluit)
         uow.audit(actor, "besluit.corrigeren", str(melding.id), bron_adres)
-        _publiceer(service, uow, melding, besluit, invoer)
+        _publiceer(service, uow, melding, besluit, invoer, lopend)
     return besluit
 
 

@@ -84,6 +84,10 @@ class AgendaItem(Base):
     in_gevaar: Mapped[bool] = mapped_column(Boolean)
     geagendeerd_op: Mapped[datetime] = mapped_column(UtcDateTime)
     niet_voor: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    vorige_sessie_id: Mapped[UUID | None] = mapped_column(ForeignKey("sessie.id"))
+    """The latest session that began with this melding on its agenda, when re-planning moved it
+    on from there undecided (the session ended before the besluit was typed): its besluit may
+    still be recorded for that session. A deferral clears it."""
 
 
 class Besluit(Base):

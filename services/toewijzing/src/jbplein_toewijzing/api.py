@@ -64,15 +64,23 @@ def is_jbrr(actor: Actor) -> bool:
     return actor.heeft(Rol.PARTNER) and actor.soort is OrganisatieSoort.JBRR
 
 
-def mag_lezen(actor: Actor, t: Toewijzing) -> bool:
-    """The plein, its services and JBRR see every case; the Raad its own investigations;
-    nobody else."""
-    if actor.is_staf or actor.heeft(Rol.DIENST) or is_jbrr(actor):
+def ziet_hele_zaak(actor: Actor) -> bool:
+    """The plein, its services and JBRR see every case whole: all its meldingen, its history."""
+    return actor.is_staf or actor.heeft(Rol.DIENST) or is_jbrr(actor)
+
+
+def mag_lezen(actor: Actor, t: Toewijzing, zaak_ref: UUID | None = None) -> bool:
+    """The plein, its services and JBRR see every case; the Raad its own investigations, by
+    the melding it was asked about (``zaak_ref``, when the case is looked up by one): the
+    other meldingen of the gezin's case came from other organisations; nobody else."""
+    if ziet_hele_zaak(actor):
         return True
     return (
         actor.soort is OrganisatieSoort.RVDK
         and t.raadsonderzoek_start_uiterlijk is not None
         and t.raad_organisatie == actor.organisatie
+        and t.raad_melding_id is not None
+        and (zaak_ref is None or zaak_ref == t.raad_melding_id)
     )
 
 
@@ -122,7 +130,10 @@ class ZaakOut(BaseModel):
     toewijzing_id: UUID
     besluit_id: UUID
     besluit_versie: int
-    gezin_ref: UUID
+    gezin_ref: UUID | None = Field(
+        description="The gezin's pseudonymous reference; not for the Raad (it knows the case "
+        "by the melding it was asked about, and nothing of the others)."
+    )
     gemeente: str
     wijk: str | None
     aanpak: str
@@ -272,12 +283,36 @@ async def _zaak(
         t = await zaken.zaak_om_te_wijzigen(uow, zaak_ref)
     else:
         t = await zaken.zaak_van(uow, zaak_ref)
-    if t is None or not mag_lezen(actor, t):
+    if t is None or not mag_lezen(actor, t, zaak_ref):
         raise GEEN_ZAAK
     return t
 
 
-async def _zaak_antwoord(uow: UnitOfWork, t: Toewijzing) -> ZaakOut:
+async def _voor_de_raad(uow: UnitOfWork, t: Toewijzing, z: ZaakOut) -> ZaakOut:
+    """The case as the Raad may see it: by the melding it was asked about, with that
+    melding's besluit and the history since that melding joined; not the gezin's other
+    meldingen (other organisations reported them), their besluiten or the gezin's reference."""
+    assert t.raad_melding_id is not None
+    if t.raad_melding_id == t.melding_id:
+        return z.model_copy(update={"meldingen": [], "gezin_ref": None})
+    gekoppeld = await uow.session.get(ZaakMelding, t.raad_melding_id)
+    assert gekoppeld is not None
+    return z.model_copy(
+        update={
+            "zaak_ref": gekoppeld.melding_id,
+            "meldingen": [],
+            "besluit_id": gekoppeld.besluit_id,
+            "besluit_versie": gekoppeld.besluit_versie,
+            "gezin_ref": None,
+            "besluit_op": gekoppeld.gekoppeld_op,
+            "historie": None
+            if z.historie is None
+            else [h for h in z.historie if h.op >= gekoppeld.gekoppeld_op],
+        }
+    )
+
+
+async def _zaak_antwoord(uow: UnitOfWork, t: Toewijzing, actor: Actor) -> ZaakOut:
     regisseur = (
         await uow.session.get(Jeugdbeschermer, t.jeugdbeschermer) if t.jeugdbeschermer else None
     )
@@ -287,7 +322,8 @@ async def _zaak_antwoord(uow: UnitOfWork, t: Toewijzing) -> ZaakOut:
         )
     ).all()
     meldingen = [z.melding_id for z in await zaken.gekoppelde_meldingen(uow, t)]
-    return zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie), meldingen)
+    z = zaak_out(t, regisseur, werkdagen.lokale_dag(uow.now), list(historie), meldingen)
+    return z if ziet_hele_zaak(actor) else await _voor_de_raad(uow, t, z)
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -330,12 +366,17 @@ async def zaken_lezen(
             )
         if gemeente is not None:
             query = query.where(Toewijzing.gemeente == gemeente)
-        rows = [t for t in (await uow.session.scalars(query)).all() if mag_lezen(actor, t)]
+        rows = [
+            t for t in (await uow.session.scalars(query)).all() if mag_lezen(actor, t, zaak_ref)
+        ]
         regisseurs = await _regisseurs(uow, rows)
         vandaag = werkdagen.lokale_dag(uow.now)
+        result = []
         for t in rows:
             uow.audit(actor, "zaak.lezen", str(t.melding_id), client_address(request))
-        return [zaak_out(t, regisseurs.get(t.jeugdbeschermer or ""), vandaag) for t in rows]
+            z = zaak_out(t, regisseurs.get(t.jeugdbeschermer or ""), vandaag)
+            result.append(z if ziet_hele_zaak(actor) else await _voor_de_raad(uow, t, z))
+        return result
 
 
 @router.get("/zaken/{zaak_ref}", response_model=ZaakOut, summary="One case, with its history")
@@ -345,7 +386,7 @@ async def zaak_lezen(
     async with service.unit_of_work() as uow:
         t = await _zaak(uow, zaak_ref, actor)
         uow.audit(actor, "zaak.lezen", str(t.melding_id), client_address(request))
-        return await _zaak_antwoord(uow, t)
+        return await _zaak_antwoord(uow, t, actor)
 
 
 class ContactIn(Invoer):
@@ -388,7 +429,7 @@ async def contact_registreren(
                 onderwerp=t.melding_id,
             )
         )
-        return await _zaak_antwoord(uow, t)
+        return await _zaak_antwoord(uow, t, actor)
 
 
 class RaadsonderzoekStartIn(Invoer):
@@ -423,22 +464,23 @@ async def raadsonderzoek_gestart(
         uow.audit(
             actor, "zaak.raadsonderzoek_registreren", str(t.melding_id), client_address(request)
         )
+        antwoord = await _zaak_antwoord(uow, t, actor)
         uow.publish(
             RaadsonderzoekGestart.maak(
                 RaadsonderzoekGestartData(
                     gemeente=t.gemeente,
-                    melding_id=t.melding_id,
-                    besluit_id=t.besluit_id,
+                    melding_id=antwoord.zaak_ref,  # the VTO's melding and besluit
+                    besluit_id=antwoord.besluit_id,
                     gestart_op=invoer.gestart_op,
                     start_uiterlijk=t.raadsonderzoek_start_uiterlijk,
                     binnen_termijn=binnen,
                 ),
                 bron=Bron.TOEWIJZING,
                 tijd=uow.now,
-                onderwerp=t.melding_id,
+                onderwerp=antwoord.zaak_ref,
             )
         )
-        return await _zaak_antwoord(uow, t)
+        return antwoord
 
 
 class HerverdelingIn(Invoer):
@@ -466,7 +508,7 @@ async def herverdelen(
             uow, t, invoer.reden, invoer.jeugdbeschermer, invoer.toelichting, actor.id
         )
         uow.audit(actor, "zaak.herverdelen", str(t.melding_id), client_address(request))
-        return await _zaak_antwoord(uow, t)
+        return await _zaak_antwoord(uow, t, actor)
 
 
 class EvaluatieIn(Invoer):
@@ -499,7 +541,7 @@ async def evalueren(
         uow.audit(actor, "zaak.evalueren", str(t.melding_id), client_address(request))
         if invoer.uitkomst != "voortzetten":
             await zaken.sluit_zaak(uow, t, Afsluitreden(invoer.uitkomst), actor.id)
-        return await _zaak_antwoord(uow, t)
+        return await _zaak_antwoord(uow, t, actor)
 
 
 class AfsluitingIn(Invoer):
@@ -519,7 +561,7 @@ async def afsluiten(
         t = await _zaak(uow, zaak_ref, actor, wijzigen=True)
         await zaken.sluit_zaak(uow, t, Afsluitreden(invoer.reden), actor.id)
         uow.audit(actor, "zaak.afsluiten", str(t.melding_id), client_address(request))
-        return await _zaak_antwoord(uow, t)
+        return await _zaak_antwoord(uow, t, actor)
 
 
 # --- the plein's overview --------------------------------------------------------------------

@@ -73,8 +73,8 @@ class Toewijzing(Base):
     aanpak: Mapped[str] = mapped_column(String(20))
     """What the case follows: the strongest approach of its meldingen' current besluiten."""
     besluit_aanpak: Mapped[str | None] = mapped_column(String(20))
-    """The approach of this melding's own current besluit (None: from before one gezin, one
-    case, when it was always ``aanpak``)."""
+    """The approach of this melding's own current besluit (migration 0003 fills it with the
+    ``aanpak`` of the cases open then, which had only this melding)."""
     urgentie: Mapped[str] = mapped_column(String(20))
     taakaccent: Mapped[str] = mapped_column(String(20))
     besluit_op: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -95,6 +95,9 @@ class Toewijzing(Base):
 
     # Raadsonderzoek: the Raad starts within 5 werkdagen.
     raad_organisatie: Mapped[str | None] = mapped_column(String(63))
+    raad_melding_id: Mapped[UUID | None] = mapped_column(Uuid)
+    """The melding whose besluit asked the Raad (the VTO): the one reference the Raad knows
+    the case by, and the only one it may read it by."""
     raadsonderzoek_start_uiterlijk: Mapped[date | None] = mapped_column(Date)
     raadsonderzoek_gestart_op: Mapped[datetime | None] = mapped_column(UtcDateTime)
     raadsonderzoek_overschreden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -350,12 +350,14 @@ async def _zet_aanpak(
     if vto:
         if not was_vto:
             t.raad_organisatie = service.accounts.raad_voor(data.jeugdbeschermingsteam)
+            t.raad_melding_id = data.melding_id  # the VTO the Raad got names this melding
             t.raadsonderzoek_start_uiterlijk = data.raadsonderzoek_start_uiterlijk or (
                 werkdagen.termijn(data.genomen_op, RAADSONDERZOEK_START_WERKDAGEN, service.kalender)
             )
             await _plan(uow, t, TermijnSoort.RAADSONDERZOEK_START, t.raadsonderzoek_start_uiterlijk)
     elif was_vto:
         t.raad_organisatie = None
+        t.raad_melding_id = None
         t.raadsonderzoek_start_uiterlijk = None
         await uow.cancel_timer(timer_sleutel(TermijnSoort.RAADSONDERZOEK_START, t.id))
     drang_zonder_vto = aanpak is Aanpak.DRANG and not vto
@@ -441,6 +443,9 @@ async def koppel(
     taakaccent; the casusregisseur and the promises made stay. The besluit hears who its
     casusregisseur is (or that the case waits), as for a case of its own."""
     aanpak = await _aanpak_van_zaak(uow, t, gekoppeld=data.aanpak)
+    # The case's own besluit keeps its aanpak apart from the case's (a case from before one
+    # gezin, one case has none stored): a correction of the joined besluit can lower it again.
+    t.besluit_aanpak = t.besluit_aanpak or t.aanpak
     gekoppeld = ZaakMelding(
         melding_id=data.melding_id,
         toewijzing_id=t.id,
