@@ -305,3 +305,77 @@ async def test_a_service_started_again_after_a_stop_still_logs_in(
     await service.start()
     client = await diensten.client("tafel")
     assert (await inloggen(client, "beheer", passwords["beheer"])).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://kwaadwillend.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://test"},
+    ],
+)
+async def test_a_login_posted_from_another_site_is_refused_before_it_counts(
+    diensten: Diensten, passwords: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Login CSRF: a page elsewhere auto-submits the login form from the office's browser. It
+    must not log anyone in, nor fill the office's per-address and per-account limits."""
+    client = await diensten.client("tafel", "10.0.0.20")
+    for _ in range(6):
+        response = await client.post(
+            "/inloggen", data={"gebruiker": "voorzitter", "wachtwoord": "geraden"}, headers=headers
+        )
+        assert response.status_code == 403, response.text
+        assert "niet vanaf het JB-plein" in response.text
+    response = await client.post(
+        "/inloggen",
+        data={"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]},
+        headers=headers,
+    )
+    assert response.status_code == 403
+    assert COOKIE not in client.cookies
+    # Nothing was counted: the real login from the same address gets in.
+    same = {"Origin": "http://test", "Sec-Fetch-Site": "same-origin"}
+    response = await client.post(
+        "/inloggen",
+        data={"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]},
+        headers=same,
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.mark.parametrize(
+    "extra_settings",
+    [{"public_url": "https://tafel.plein.example", "intake_url": "https://intake.plein.example"}],
+)
+async def test_with_a_public_url_only_the_pleins_own_origins_may_post(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("tafel", "10.0.0.21")
+    data = {"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]}
+    # The Host header is not the public origin behind a proxy: it is not enough.
+    refused = await client.post("/inloggen", data=data, headers={"Origin": "http://test"})
+    assert refused.status_code == 403
+    for origin in ("https://intake.plein.example", "https://tafel.plein.example"):
+        client.cookies.clear()
+        response = await client.post("/inloggen", data=data, headers={"Origin": origin})
+        assert response.status_code == 303, (origin, response.text)
+    # A browser that sends neither header (an old one) is left to SameSite and the limits.
+    client.cookies.clear()
+    assert (await client.post("/inloggen", data=data)).status_code == 303
+
+
+async def test_a_logout_posted_from_another_site_is_refused(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    page = await client.get("/meldingen")
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    response = await client.post(
+        "/uitloggen", data={"csrf": match.group(1)}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    assert (await client.get("/meldingen")).status_code == 200, "still logged in"

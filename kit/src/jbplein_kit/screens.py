@@ -5,8 +5,10 @@ a signed cookie (HMAC-SHA256 with ``JBPLEIN_SESSION_SECRET``), HttpOnly and Same
 with one secret for all services, one login serves the screens of every service on the host.
 The cookie is honoured only while its session is live in the shared register, so logging out
 ends it everywhere; attempts are limited across all services (see ``inloggen``).
-Forms carry a CSRF token bound to the session. The APIs never accept the cookie: they take a
-Bearer credential only.
+Forms carry a CSRF token bound to the session. Login and logout, which have no session token
+to bind to (or end it), refuse a request a browser marks as sent from another site
+(``Sec-Fetch-Site``) or whose ``Origin`` is not one of the plein's own services
+(``herkomst_ok``). The APIs never accept the cookie: they take a Bearer credential only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -41,6 +43,7 @@ from .inloggen import (
     TeVeel,
     request_bron,
 )
+from .settings import ServiceSettings
 
 COOKIE = "jbplein_sessie"
 KIT_TEMPLATES = Path(__file__).parent / "templates"
@@ -56,6 +59,62 @@ class LoginRequired(Exception):
 
 class Forbidden(Exception):
     pass
+
+
+class VreemdeHerkomst(Exception):
+    """A login or logout form sent from another site (login CSRF)."""
+
+
+ZELFDE_HERKOMST = frozenset({"same-origin", "none"})
+STANDAARD_POORT = {"http": 80, "https": 443}
+
+
+def herkomst(url: str | None) -> str | None:
+    """The origin of ``url`` as a browser writes it in ``Origin``: scheme://host[:port],
+    lower case, without the scheme's default port."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in STANDAARD_POORT or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if port is None or port == STANDAARD_POORT[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def eigen_herkomsten(settings: ServiceSettings) -> frozenset[str]:
+    """The origins of this service and of the plein's other services (they share the
+    session)."""
+    urls = [settings.base_url(), *settings.links().values()]
+    return frozenset(o for o in map(herkomst, urls) if o is not None)
+
+
+def herkomst_ok(request: Request, settings: ServiceSettings) -> bool:
+    """Whether a form post may have come from the plein's own pages. A browser that sends
+    ``Sec-Fetch-Site`` tells where the form was; ``Origin``, when sent, must be one of the
+    plein's services: the configured URLs, or, without a public URL, the host the request was
+    sent to. A client that sends neither (an old browser, a script) is left to SameSite and
+    the limits: it is not a browser being abused by another site."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.strip().lower() not in ZELFDE_HERKOMST:
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    toegestaan = set(eigen_herkomsten(settings))
+    if settings.public_url is None:
+        eigen = herkomst(f"{request.url.scheme}://{request.headers.get('host', '')}")
+        if eigen is not None:
+            toegestaan.add(eigen)
+    return herkomst(origin) in toegestaan
 
 
 class Sessions:
@@ -159,6 +218,13 @@ def requires_screen(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
     return dependency
 
 
+async def zelfde_herkomst(request: Request) -> None:
+    """A dependency for login and logout: refuse a form sent from another site."""
+    inloggen: Inloggen = request.app.state.inloggen
+    if not herkomst_ok(request, inloggen.settings):
+        raise VreemdeHerkomst
+
+
 def csrf_token(request: Request) -> str:
     sessions: Sessions = request.app.state.sessions
     return sessions.csrf(request.cookies.get(COOKIE, ""))
@@ -210,6 +276,7 @@ def install(
     @router.post("/inloggen")
     async def login(
         request: Request,
+        _herkomst: Annotated[None, Depends(zelfde_herkomst)],
         gebruiker: Annotated[str, Form(max_length=64)],
         wachtwoord: Annotated[str, Form(max_length=200)],
         terug: Annotated[str, Form(max_length=500)] = "/",
@@ -277,7 +344,11 @@ def install(
         return response
 
     @router.post("/uitloggen")
-    async def logout(request: Request, _: Annotated[None, Depends(verify_csrf)]) -> Response:
+    async def logout(
+        request: Request,
+        _herkomst: Annotated[None, Depends(zelfde_herkomst)],
+        _: Annotated[None, Depends(verify_csrf)],
+    ) -> Response:
         session = sessions.read_session(request.cookies.get(COOKIE))
         if session is not None:
             await inloggen.sessie_sluit(session[1])
@@ -307,6 +378,19 @@ def install(
             },
             status_code=503,
             headers={"Retry-After": str(OPSLAG_RETRY_AFTER)},
+        )
+
+    @app.exception_handler(VreemdeHerkomst)
+    async def _vreemde_herkomst(request: Request, exc: VreemdeHerkomst) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "fout.html",
+            {
+                "titel": "Geweigerd",
+                "tekst": "Dit formulier is niet vanaf het JB-plein zelf verstuurd en is daarom "
+                "geweigerd. Ga naar de inlogpagina van het JB-plein en probeer het daar opnieuw.",
+            },
+            status_code=403,
         )
 
     @app.exception_handler(Forbidden)
