@@ -379,3 +379,21 @@ async def test_a_logout_posted_from_another_site_is_refused(
     )
     assert response.status_code == 403
     assert (await client.get("/meldingen")).status_code == 200, "still logged in"
+
+
+async def test_on_a_shared_pc_each_account_keeps_its_own_device_cookie(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """The tafel room's PC: A logs in, then B on the same browser. B's login must not make the
+    browser unknown to A, or an attack on A's account locks A out of the PC she uses."""
+    pc = await diensten.client("tafel", "10.2.0.1")
+    assert (await inloggen(pc, "voorzitter", passwords["voorzitter"])).status_code == 303
+    assert (await inloggen(pc, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    for bron in range(10):
+        attacker = await diensten.client("intake", f"198.51.100.{bron}")
+        assert (await inloggen(attacker, "voorzitter", "geraden")).status_code == 401
+    te_veel(await inloggen(await diensten.client("tafel", "10.2.0.9"), "voorzitter", "x"))
+    assert (await inloggen(pc, "voorzitter", passwords["voorzitter"])).status_code == 303
+    assert (await inloggen(pc, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    names = {c.name for c in pc.cookies.jar if c.name.startswith("jbplein_apparaat")}
+    assert len(names) == 2, names

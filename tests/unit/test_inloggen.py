@@ -162,3 +162,13 @@ def test_uvicorn_does_not_believe_forwarded_headers_itself(monkeypatch: pytest.M
     monkeypatch.setattr(service, "setup_logging", lambda *args: None)
     serve(lambda: None, ServiceSettings(), "tafel")  # type: ignore[arg-type,return-value]
     assert seen["proxy_headers"] is False
+
+
+def test_each_account_has_its_own_device_cookie_name_that_does_not_show_the_account() -> None:
+    apparaten = Apparaten(b"s" * 32)
+    names = {apparaten.cookie_naam(a) for a in ("voorzitter", "ondersteuner")}
+    assert len(names) == 2
+    assert all(n.startswith("jbplein_apparaat_") and len(n) == 33 for n in names)
+    assert not any("voorzitter" in n or "ondersteuner" in n for n in names)
+    assert apparaten.cookie_naam("Voorzitter") == apparaten.cookie_naam("voorzitter")
+    assert Apparaten(b"t" * 32).cookie_naam("voorzitter") not in names

@@ -19,7 +19,7 @@ the server.
     many addresses stops every *unknown* browser for that account;
   - per known browser (``inlog_max_per_apparaat``). A browser is known to an account after a
     successful login: it then holds a signed device cookie for that account (OWASP's "device
-    cookies"), and its attempts count only against that cookie, never against the account or
+    cookies"; one cookie per account, so a shared PC stays known to each of its users), and its attempts count only against that cookie, never against the account or
     the address. So an attacker can lock out nobody's own browser, from anywhere.
 * **Sessions live on the server** in the JetStream key-value bucket ``jbplein_sessies`` (key:
   the session's random id, TTL: the session's lifetime); a screen accepts a signed cookie only
@@ -162,10 +162,19 @@ class Hasher:
 
 class Apparaten:
     """The device cookie: ``account|device id|expires|signature``, given after a successful
-    login; it makes the browser known to that account (and to no other)."""
+    login; it makes the browser known to that account (and to no other). One cookie per
+    account (``cookie_naam``), so on a shared PC one colleague's login does not make the
+    browser unknown to another."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+
+    def cookie_naam(self, account_id: str) -> str:
+        """``jbplein_apparaat_<HMAC of the account>``: the name does not show the account."""
+        digest = hmac.new(
+            self._secret, f"apparaat-naam|{account_id.lower()}".encode(), hashlib.sha256
+        )
+        return f"{APPARAAT_COOKIE}_{digest.hexdigest()[:16]}"
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, f"apparaat|{text}".encode(), hashlib.sha256).hexdigest()

@@ -34,7 +34,6 @@ from jbplein_contracts.werkdagen import AMSTERDAM
 from . import weergave
 from .auth import Accounts, Actor, Rol
 from .inloggen import (
-    APPARAAT_COOKIE,
     APPARAAT_MAX_AGE,
     OPSLAG_RETRY_AFTER,
     Inloggen,
@@ -292,7 +291,9 @@ def install(
                 headers={"Retry-After": str(retry_after)} if retry_after else None,
             )
 
-        apparaat = inloggen.apparaten.lees(request.cookies.get(APPARAAT_COOKIE), gebruiker)
+        apparaat = inloggen.apparaten.lees(
+            request.cookies.get(inloggen.apparaten.cookie_naam(gebruiker)), gebruiker
+        )
         session: str | None = None
         try:
             actor = await inloggen.probeer(
@@ -333,7 +334,7 @@ def install(
         )
         if apparaat is None:
             response.set_cookie(
-                APPARAAT_COOKIE,
+                inloggen.apparaten.cookie_naam(actor.id),
                 inloggen.apparaten.issue(actor.id),
                 max_age=APPARAAT_MAX_AGE,
                 httponly=True,
