@@ -19,8 +19,9 @@ the server.
     many addresses stops every *unknown* browser for that account;
   - per known browser (``inlog_max_per_apparaat``). A browser is known to an account after a
     successful login: it then holds a signed device cookie for that account (OWASP's "device
-    cookies"; one cookie per account, so a shared PC stays known to each of its users), and its attempts count only against that cookie, never against the account or
-    the address. So an attacker can lock out nobody's own browser, from anywhere.
+    cookies"; one cookie per account, so a shared PC stays known to each of its users), and
+    its attempts count only against that cookie, never against the account or the address.
+    So an attacker can lock out nobody's own browser, from anywhere.
 * **Sessions live on the server** in the JetStream key-value bucket ``jbplein_sessies`` (key:
   the session's random id, TTL: the session's lifetime); a screen accepts a signed cookie only
   while its key exists, so logging out (deleting the key) ends it at every service.
