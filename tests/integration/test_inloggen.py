@@ -397,3 +397,16 @@ async def test_on_a_shared_pc_each_account_keeps_its_own_device_cookie(
     assert (await inloggen(pc, "ondersteuner", passwords["ondersteuner"])).status_code == 303
     names = {c.name for c in pc.cookies.jar if c.name.startswith("jbplein_apparaat")}
     assert len(names) == 2, names
+
+
+async def test_guesses_from_one_ipv6_64_are_limited_together(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """An attacker with a /64 uses a fresh address for every guess."""
+    for i in range(20):
+        client = await diensten.client(("intake", "tafel")[i % 2], f"2001:db8:6:6::{i + 1:x}")
+        assert (await inloggen(client, f"naam-{i}", "geraden")).status_code == 401, i
+    fresh = await diensten.client("tafel", "2001:db8:6:6:abcd::1")
+    te_veel(await inloggen(fresh, "voorzitter", passwords["voorzitter"]))
+    elsewhere = await diensten.client("tafel", "2001:db8:6:7::1")
+    assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from jbplein_kit.auth import Account, Accounts, Organisatie, OrganisatieSoort, Rol, wachtwoord_hash
-from jbplein_kit.inloggen import Apparaten, Hasher, TeDruk, bron_adres
+from jbplein_kit.inloggen import Apparaten, Hasher, TeDruk, bron_adres, limiet_bron
 
 PROXY = (ipaddress.ip_network("10.8.0.0/24"), ipaddress.ip_network("fd00::/64"))
 
@@ -172,3 +172,27 @@ def test_each_account_has_its_own_device_cookie_name_that_does_not_show_the_acco
     assert not any("voorzitter" in n or "ondersteuner" in n for n in names)
     assert apparaten.cookie_naam("Voorzitter") == apparaten.cookie_naam("voorzitter")
     assert Apparaten(b"t" * 32).cookie_naam("voorzitter") not in names
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "expected"),
+    [
+        # A dual-stack listener sees an IPv4 client as ::ffff:a.b.c.d: it is that IPv4 address.
+        ("::ffff:203.0.113.7", [], "203.0.113.7"),
+        ("::ffff:10.8.0.2", ["::ffff:198.51.100.4"], "198.51.100.4"),
+        ("10.8.0.2", ["::ffff:198.51.100.4"], "198.51.100.4"),
+    ],
+)
+def test_an_ipv4_mapped_address_is_the_ipv4_address(
+    peer: str, header: list[str], expected: str
+) -> None:
+    assert bron_adres(peer, header, PROXY) == expected
+
+
+def test_ipv6_sources_are_limited_per_64() -> None:
+    """One end-user gets a whole /64: counting per /128 gives it 2**64 fresh addresses."""
+    assert limiet_bron("2001:db8:1:2::1") == limiet_bron("2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert limiet_bron("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert limiet_bron("2001:db8:1:3::1") != limiet_bron("2001:db8:1:2::1")
+    assert limiet_bron("203.0.113.7") == "203.0.113.7"
+    assert limiet_bron("onbekend") == "onbekend"

@@ -13,7 +13,8 @@ the server.
   The keys are HMACs (with the session secret) of the address and the name: the stream holds no
   addresses or names.
 * **Limits** (failures and attempts in progress within the window):
-  - per source address, for browsers the account does not know (``inlog_max_per_bron``);
+  - per source address (an IPv6 source per /64: ``limiet_bron``), for browsers the account
+    does not know (``inlog_max_per_bron``);
   - per (account, source address) (``inlog_max_per_paar``);
   - per account, for browsers it does not know (``inlog_max_per_account``): an attack from
     many addresses stops every *unknown* browser for that account;
@@ -90,31 +91,49 @@ class TeVeel(Exception):
 # --- where a request comes from -------------------------------------------------------------
 
 
+def _ip(adres: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``adres`` as an IP address; an IPv4-mapped IPv6 address (``::ffff:a.b.c.d``, what a
+    dual-stack listener sees of an IPv4 client) as the IPv4 address it is."""
+    try:
+        ip = ipaddress.ip_address(adres.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
 def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterable[Netwerk]) -> str:
     """The client's address: the peer, unless the peer is a configured proxy; then the nearest
     address in ``X-Forwarded-For`` that is not one of those proxies (read from the right, as
     each proxy appends what it saw; whatever a client wrote on the left is never believed)."""
     netwerken = tuple(vertrouwd)
 
-    def is_proxy(adres: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(adres)
-        except ValueError:
-            return False
-        return any(ip in netwerk for netwerk in netwerken)
+    def is_proxy(ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return ip is not None and any(ip in netwerk for netwerk in netwerken)
 
     if peer is None:
         return "onbekend"
-    if not is_proxy(peer):
-        return peer
+    peer_ip = _ip(peer)
+    if not is_proxy(peer_ip):
+        return str(peer_ip) if peer_ip is not None else peer
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not is_proxy(hop):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:  # not an address: we cannot tell who it is; count the proxy
-                return peer
-    return hops[0] if hops else peer
+        ip = _ip(hop)
+        if ip is None:  # not an address: we cannot tell who it is; count the proxy
+            return str(peer_ip)
+        if not is_proxy(ip):
+            return str(ip)
+    return str(_ip(hops[0])) if hops else str(peer_ip)
+
+
+def limiet_bron(bron: str) -> str:
+    """What the per-address limits count: an IPv4 address, or the /64 of an IPv6 address (one
+    end-user network gets a whole /64, so per /128 an attacker has 2**64 fresh addresses)."""
+    ip = _ip(bron)
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return bron
 
 
 def request_bron(request: Request, vertrouwd: Iterable[Netwerk]) -> str:
@@ -329,9 +348,10 @@ class Inloggen:
             keys = [(self._key("apparaat", naam, apparaat), self.limieten.per_apparaat)]
             vergeef = [keys[0][0]]
         else:
-            paar = self._key("paar", naam, bron)
+            netwerk = limiet_bron(bron)
+            paar = self._key("paar", naam, netwerk)
             keys = [
-                (self._key("bron", bron), self.limieten.per_bron),
+                (self._key("bron", netwerk), self.limieten.per_bron),
                 (paar, self.limieten.per_paar),
                 (self._key("account", naam), self.limieten.per_account),
             ]
