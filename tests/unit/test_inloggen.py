@@ -196,3 +196,26 @@ def test_ipv6_sources_are_limited_per_64() -> None:
     assert limiet_bron("2001:db8:1:3::1") != limiet_bron("2001:db8:1:2::1")
     assert limiet_bron("203.0.113.7") == "203.0.113.7"
     assert limiet_bron("onbekend") == "onbekend"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # Proxies that write the client's port, or IPv6 in brackets (RFC 7239 style).
+        (["203.0.113.7:5555"], "203.0.113.7"),
+        (["[2001:db8::1]"], "2001:db8::1"),
+        (["[2001:db8::1]:443"], "2001:db8::1"),
+        (["6.6.6.6, [2001:db8::1]:443, 10.8.0.3:80"], "2001:db8::1"),
+        (["[::ffff:203.0.113.7]:1"], "203.0.113.7"),
+        # Still no address: the proxy.
+        (["203.0.113.7:poort"], "10.8.0.2"),
+        (["[2001:db8::1"], "10.8.0.2"),
+        (["[2001:db8::1]x"], "10.8.0.2"),
+        (["203.0.113.7:1:2"], "10.8.0.2"),
+        (["[203.0.113.7]"], "10.8.0.2"),
+    ],
+)
+def test_forwarded_addresses_with_a_port_or_brackets_are_read(
+    header: list[str], expected: str
+) -> None:
+    assert bron_adres("10.8.0.2", header, PROXY) == expected

@@ -103,6 +103,23 @@ def _ip(adres: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return ip
 
 
+def _hop(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """One ``X-Forwarded-For`` entry as an address. Some proxies add the client's port
+    (``1.2.3.4:5555``) or write IPv6 in brackets (``[2001:db8::1]``, ``[2001:db8::1]:443``):
+    the port and the brackets are taken off; anything else that is no address is None."""
+    text = text.strip()
+    if text.startswith("["):
+        adres, sluit, rest = text[1:].partition("]")
+        if not sluit or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+            return None
+        ip = _ip(adres)
+        return ip if ip is not None and ":" in adres else None  # brackets hold IPv6 only
+    if text.count(":") == 1:  # IPv4 with a port (an IPv6 address has at least two colons)
+        adres, _, poort = text.partition(":")
+        return _ip(adres) if poort.isdigit() else None
+    return _ip(text)
+
+
 def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterable[Netwerk]) -> str:
     """The client's address: the peer, unless the peer is a configured proxy; then the nearest
     address in ``X-Forwarded-For`` that is not one of those proxies (read from the right, as
@@ -119,12 +136,12 @@ def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterab
         return str(peer_ip) if peer_ip is not None else peer
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     for hop in reversed(hops):
-        ip = _ip(hop)
+        ip = _hop(hop)
         if ip is None:  # not an address: we cannot tell who it is; count the proxy
             return str(peer_ip)
         if not is_proxy(ip):
             return str(ip)
-    return str(_ip(hops[0])) if hops else str(peer_ip)
+    return str(_hop(hops[0])) if hops else str(peer_ip)
 
 
 def limiet_bron(bron: str) -> str:
