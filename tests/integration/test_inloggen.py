@@ -410,3 +410,23 @@ async def test_guesses_from_one_ipv6_64_are_limited_together(
     te_veel(await inloggen(fresh, "voorzitter", passwords["voorzitter"]))
     elsewhere = await diensten.client("tafel", "2001:db8:6:7::1")
     assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303
+
+
+async def test_logout_while_the_store_is_unreachable_still_deletes_the_cookie(
+    diensten: Diensten, passwords: dict[str, str], nats_server: NatsServer
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    page = await client.get("/meldingen")
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    nats_server.stop()
+    try:
+        response = await client.post("/uitloggen", data={"csrf": match.group(1)})
+        assert response.status_code == 503, response.text
+        assert "Uitloggen" in response.text
+        assert COOKIE not in client.cookies, "the browser still holds the session"
+    finally:
+        nats_server.start()
+    screen = await eventually(lambda: _status(client, "/meldingen", 303))
+    assert screen == 303

@@ -351,10 +351,28 @@ def install(
         _: Annotated[None, Depends(verify_csrf)],
     ) -> Response:
         session = sessions.read_session(request.cookies.get(COOKIE))
+        response: Response = RedirectResponse("/inloggen", status_code=303)
         if session is not None:
-            await inloggen.sessie_sluit(session[1])
-        response = RedirectResponse("/inloggen", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
+            try:
+                await inloggen.sessie_sluit(session[1])
+            except OpslagWeg:
+                # The session's key cannot be deleted now: it ends by its TTL (the session's
+                # lifetime). This browser forgets the cookie at once all the same.
+                response = templates.TemplateResponse(
+                    request,
+                    "fout.html",
+                    {
+                        "titel": "Uitloggen",
+                        "tekst": "U bent in deze browser uitgelogd. De sessie kon nu niet "
+                        "overal worden beëindigd; zij verloopt vanzelf binnen "
+                        f"{sessions.max_age // 3600} uur.",
+                    },
+                    status_code=503,
+                    headers={"Retry-After": str(OPSLAG_RETRY_AFTER)},
+                )
+        response.delete_cookie(
+            COOKIE, path="/", httponly=True, samesite="strict", secure=sessions.secure
+        )
         return response
 
     @router.get("/")
