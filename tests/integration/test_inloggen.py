@@ -430,3 +430,36 @@ async def test_logout_while_the_store_is_unreachable_still_deletes_the_cookie(
         nats_server.start()
     screen = await eventually(lambda: _status(client, "/meldingen", 303))
     assert screen == 303
+
+
+async def test_the_403_page_shows_no_account_for_a_session_that_has_ended(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """A form whose CSRF check fails before any screen dependency: the page's header came from
+    the signed cookie alone, so an ended session still showed its account and its menu."""
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    old = client.cookies[COOKIE]
+    page = await client.get("/meldingen")
+    assert 'action="/uitloggen"' in page.text
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    assert (await client.post("/uitloggen", data={"csrf": match.group(1)})).status_code == 303
+
+    replay = await diensten.client("intake", "10.0.0.4")
+    replay.cookies.set(COOKIE, old)
+    response = await replay.post("/uitloggen", data={"csrf": "0" * 64})
+    assert response.status_code == 403
+    assert 'action="/uitloggen"' not in response.text, "the ended session's header"
+    assert 'aria-label="Menu"' not in response.text
+
+
+async def test_the_403_page_of_a_live_session_keeps_its_header(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    response = await client.post("/uitloggen", data={"csrf": "0" * 64})
+    assert response.status_code == 403
+    assert 'action="/uitloggen"' in response.text
+    assert (await client.get("/meldingen")).status_code == 200

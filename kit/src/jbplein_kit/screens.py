@@ -415,7 +415,14 @@ def install(
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if getattr(request.state, "actor", None) is None:
-            request.state.actor = screen_actor(request)
+            # Refused before the screen's dependency (a form's CSRF check): show the account
+            # only while its session is live, never from a signed cookie alone.
+            actor = screen_actor(request)
+            try:
+                live = actor is not None and await _session_live(request)
+            except OpslagWeg:
+                live = False
+            request.state.actor = actor if live else None
         return render(
             request,
             "fout.html",
