@@ -15,6 +15,8 @@ import pytest
 from jbplein_kit.auth import Account, Accounts, Organisatie, OrganisatieSoort, Rol, wachtwoord_hash
 from jbplein_kit.inloggen import Apparaten, Hasher, TeDruk, bron_adres, limiet_bron
 
+from ..conftest import eventually
+
 PROXY = (ipaddress.ip_network("10.8.0.0/24"), ipaddress.ip_network("fd00::/64"))
 
 
@@ -133,8 +135,15 @@ async def test_the_hash_pool_runs_off_the_loop_and_refuses_beyond_its_queue() ->
         # A caller that stops waiting does not make room while its hash still runs (a queued
         # one is really cancelled, and does).
         gate.clear()
+        before = len(threads)
         abandoned = [asyncio.create_task(hasher.run(slow)) for _ in range(2)]
-        await asyncio.sleep(0)
+
+        async def first_running() -> bool:
+            return len(threads) > before
+
+        # Wait until the pool's thread has taken the first hash: cancelled before that, both
+        # would be queued ones, really cancelled, and make room (as they should).
+        await eventually(first_running)
         for task in abandoned:
             task.cancel()
         await asyncio.gather(*abandoned, return_exceptions=True)
