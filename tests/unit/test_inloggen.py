@@ -228,3 +228,22 @@ def test_forwarded_addresses_with_a_port_or_brackets_are_read(
     header: list[str], expected: str
 ) -> None:
     assert bron_adres("10.8.0.2", header, PROXY) == expected
+
+
+def test_the_pleins_own_origins_are_its_configured_urls_and_their_loopback_names() -> None:
+    """The embedded mode's URLs are http://127.0.0.1:<port>; a developer who opens
+    http://localhost:<port> is on the same machine and may log in. Another name for the same
+    address (DNS rebinding) is not the plein."""
+    from jbplein_kit.screens import eigen_herkomsten, herkomst
+    from jbplein_kit.settings import ServiceSettings
+
+    embedded = eigen_herkomsten(
+        ServiceSettings(public_url="http://127.0.0.1:8102", intake_url="http://127.0.0.1:8101")
+    )
+    assert {"http://localhost:8102", "http://[::1]:8101", "http://127.0.0.1:8101"} <= embedded
+    assert "http://rebind.example:8102" not in embedded
+    deployed = eigen_herkomsten(ServiceSettings(public_url="https://tafel.plein.example:443/"))
+    assert deployed == {"https://tafel.plein.example"}
+    assert herkomst("HTTPS://Tafel.Plein.Example") == "https://tafel.plein.example"
+    assert herkomst("null") is None
+    assert herkomst("http://[::1]:80") == "http://[::1]"

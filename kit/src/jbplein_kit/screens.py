@@ -89,11 +89,22 @@ def herkomst(url: str | None) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
 def eigen_herkomsten(settings: ServiceSettings) -> frozenset[str]:
     """The origins of this service and of the plein's other services (they share the
-    session)."""
+    session). A loopback URL (the embedded mode's) stands for its other loopback names too:
+    ``localhost`` is this machine whatever the URL says (browsers never ask DNS for it)."""
     urls = [settings.base_url(), *settings.links().values()]
-    return frozenset(o for o in map(herkomst, urls) if o is not None)
+    herkomsten = {o for o in map(herkomst, urls) if o is not None}
+    for origin in list(herkomsten):
+        scheme, _, rest = origin.partition("://")
+        for naam in LOOPBACK:
+            if rest == naam or rest.startswith(f"{naam}:"):
+                poort = rest[len(naam) :]
+                herkomsten.update(f"{scheme}://{ander}{poort}" for ander in LOOPBACK)
+    return frozenset(herkomsten)
 
 
 def herkomst_ok(request: Request, settings: ServiceSettings) -> bool:
