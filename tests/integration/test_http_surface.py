@@ -93,7 +93,7 @@ async def test_screens_and_api_answers_are_never_cached_and_screens_cannot_be_fr
         assert re.search(r"script-src 'self'(;|$)", csp), f"{where}: {csp}"
         assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";")[0], where
         assert answer.headers["x-content-type-options"] == "nosniff", where
-        assert answer.headers["referrer-policy"] == "no-referrer", where
+        assert answer.headers["referrer-policy"] == "same-origin", where
     css = await client.get("/static/plein.css")
     assert css.status_code == 200
     assert "no-store" not in css.headers.get("cache-control", ""), "static assets may be cached"

@@ -305,3 +305,161 @@ async def test_a_service_started_again_after_a_stop_still_logs_in(
     await service.start()
     client = await diensten.client("tafel")
     assert (await inloggen(client, "beheer", passwords["beheer"])).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://kwaadwillend.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://test"},
+    ],
+)
+async def test_a_login_posted_from_another_site_is_refused_before_it_counts(
+    diensten: Diensten, passwords: dict[str, str], headers: dict[str, str]
+) -> None:
+    """Login CSRF: a page elsewhere auto-submits the login form from the office's browser. It
+    must not log anyone in, nor fill the office's per-address and per-account limits."""
+    client = await diensten.client("tafel", "10.0.0.20")
+    for _ in range(6):
+        response = await client.post(
+            "/inloggen", data={"gebruiker": "voorzitter", "wachtwoord": "geraden"}, headers=headers
+        )
+        assert response.status_code == 403, response.text
+        assert "niet vanaf het JB-plein" in response.text
+    response = await client.post(
+        "/inloggen",
+        data={"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]},
+        headers=headers,
+    )
+    assert response.status_code == 403
+    assert COOKIE not in client.cookies
+    # Nothing was counted: the real login from the same address gets in.
+    same = {"Origin": "http://test", "Sec-Fetch-Site": "same-origin"}
+    response = await client.post(
+        "/inloggen",
+        data={"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]},
+        headers=same,
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.mark.parametrize(
+    "extra_settings",
+    [{"public_url": "https://tafel.plein.example", "intake_url": "https://intake.plein.example"}],
+)
+async def test_with_a_public_url_only_the_pleins_own_origins_may_post(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("tafel", "10.0.0.21")
+    data = {"gebruiker": "voorzitter", "wachtwoord": passwords["voorzitter"]}
+    # The Host header is not the public origin behind a proxy: it is not enough.
+    refused = await client.post("/inloggen", data=data, headers={"Origin": "http://test"})
+    assert refused.status_code == 403
+    for origin in ("https://intake.plein.example", "https://tafel.plein.example"):
+        client.cookies.clear()
+        response = await client.post("/inloggen", data=data, headers={"Origin": origin})
+        assert response.status_code == 303, (origin, response.text)
+    # A browser that sends neither header (an old one) is left to SameSite and the limits.
+    client.cookies.clear()
+    assert (await client.post("/inloggen", data=data)).status_code == 303
+
+
+async def test_a_logout_posted_from_another_site_is_refused(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    page = await client.get("/meldingen")
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    response = await client.post(
+        "/uitloggen", data={"csrf": match.group(1)}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    assert (await client.get("/meldingen")).status_code == 200, "still logged in"
+
+
+async def test_on_a_shared_pc_each_account_keeps_its_own_device_cookie(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """The tafel room's PC: A logs in, then B on the same browser. B's login must not make the
+    browser unknown to A, or an attack on A's account locks A out of the PC she uses."""
+    pc = await diensten.client("tafel", "10.2.0.1")
+    assert (await inloggen(pc, "voorzitter", passwords["voorzitter"])).status_code == 303
+    assert (await inloggen(pc, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    for bron in range(10):
+        attacker = await diensten.client("intake", f"198.51.100.{bron}")
+        assert (await inloggen(attacker, "voorzitter", "geraden")).status_code == 401
+    te_veel(await inloggen(await diensten.client("tafel", "10.2.0.9"), "voorzitter", "x"))
+    assert (await inloggen(pc, "voorzitter", passwords["voorzitter"])).status_code == 303
+    assert (await inloggen(pc, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    names = {c.name for c in pc.cookies.jar if c.name.startswith("jbplein_apparaat")}
+    assert len(names) == 2, names
+
+
+async def test_guesses_from_one_ipv6_64_are_limited_together(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """An attacker with a /64 uses a fresh address for every guess."""
+    for i in range(20):
+        client = await diensten.client(("intake", "tafel")[i % 2], f"2001:db8:6:6::{i + 1:x}")
+        assert (await inloggen(client, f"naam-{i}", "geraden")).status_code == 401, i
+    fresh = await diensten.client("tafel", "2001:db8:6:6:abcd::1")
+    te_veel(await inloggen(fresh, "voorzitter", passwords["voorzitter"]))
+    elsewhere = await diensten.client("tafel", "2001:db8:6:7::1")
+    assert (await inloggen(elsewhere, "voorzitter", passwords["voorzitter"])).status_code == 303
+
+
+async def test_logout_while_the_store_is_unreachable_still_deletes_the_cookie(
+    diensten: Diensten, passwords: dict[str, str], nats_server: NatsServer
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    page = await client.get("/meldingen")
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    nats_server.stop()
+    try:
+        response = await client.post("/uitloggen", data={"csrf": match.group(1)})
+        assert response.status_code == 503, response.text
+        assert "Uitloggen" in response.text
+        assert COOKIE not in client.cookies, "the browser still holds the session"
+    finally:
+        nats_server.start()
+    screen = await eventually(lambda: _status(client, "/meldingen", 303))
+    assert screen == 303
+
+
+async def test_the_403_page_shows_no_account_for_a_session_that_has_ended(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    """A form whose CSRF check fails before any screen dependency: the page's header came from
+    the signed cookie alone, so an ended session still showed its account and its menu."""
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    old = client.cookies[COOKIE]
+    page = await client.get("/meldingen")
+    assert 'action="/uitloggen"' in page.text
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert match
+    assert (await client.post("/uitloggen", data={"csrf": match.group(1)})).status_code == 303
+
+    replay = await diensten.client("intake", "10.0.0.4")
+    replay.cookies.set(COOKIE, old)
+    response = await replay.post("/uitloggen", data={"csrf": "0" * 64})
+    assert response.status_code == 403
+    assert 'action="/uitloggen"' not in response.text, "the ended session's header"
+    assert 'aria-label="Menu"' not in response.text
+
+
+async def test_the_403_page_of_a_live_session_keeps_its_header(
+    diensten: Diensten, passwords: dict[str, str]
+) -> None:
+    client = await diensten.client("intake")
+    assert (await inloggen(client, "ondersteuner", passwords["ondersteuner"])).status_code == 303
+    response = await client.post("/uitloggen", data={"csrf": "0" * 64})
+    assert response.status_code == 403
+    assert 'action="/uitloggen"' in response.text
+    assert (await client.get("/meldingen")).status_code == 200

@@ -127,3 +127,47 @@ def test_compose_refuses_to_start_without_the_session_secret() -> None:
     del operator["JBPLEIN_SESSION_SECRET"]
     with pytest.raises(LookupError, match="JBPLEIN_SESSION_SECRET"):
         interpolate((ROOT / "docker-compose.yml").read_text(), operator)
+
+
+def _image_uid() -> int:
+    match = re.search(r"useradd\b.*--uid (\d+)", (ROOT / "Dockerfile").read_text())
+    assert match, "the image runs as a user of its own"
+    return int(match.group(1))
+
+
+def test_the_deploy_docs_give_every_mounted_secret_to_the_images_user() -> None:
+    """accounts.toml is written 0600: mounted read-only into a container whose user is not its
+    owner, the service cannot read it and does not start. The docs must hand each mounted
+    secret to the image's uid, and the generating command must be told the same uid."""
+    uid = _image_uid()
+    readme = (ROOT / "deploy/README.md").read_text()
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    mounted = {
+        volume.split(":", 1)[0].removeprefix("./")
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+        if volume.startswith("./deploy/secrets/")
+    }
+    assert mounted, "the compose file mounts the deploy secrets"
+    chown = re.search(rf"chown {uid} ((?:deploy/secrets/\S+ ?)+)", readme)
+    assert chown, f"deploy/README.md says to give the secrets to uid {uid}"
+    assert set(chown.group(1).split()) == mounted
+    assert f"jbplein_runner.accounts deploy/secrets --uid {uid}" in readme
+
+
+def test_the_accounts_command_gives_accounts_toml_to_the_services_uid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jbplein_runner import accounts
+
+    owners: dict[str, int] = {}
+    monkeypatch.setattr(os, "chown", lambda path, uid, gid: owners.update({Path(path).name: uid}))
+    assert accounts.main([str(tmp_path), "--uid", "10001"]) == 0
+    assert owners == {"accounts.toml": 10001}, "credentials.toml stays the administrator's"
+
+    def refused(path: object, uid: int, gid: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", refused)
+    assert accounts.main([str(tmp_path), "--uid", "10001"]) == 1
+    assert f"chown 10001 {tmp_path / 'accounts.toml'}" in capsys.readouterr().err

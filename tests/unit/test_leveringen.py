@@ -3,6 +3,7 @@ which addresses a webhook may go to."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from datetime import UTC, datetime, timedelta
@@ -127,6 +128,8 @@ def test_subscriptions_may_name_the_partner_events_only() -> None:
         ("::1", "loopback"),
         ("::", "unspecified"),
         ("fe80::1", "link-local"),
+        ("fec0::1", "site-local"),
+        ("fec0:1:2:3::4", "site-local"),
         ("fd12:3456::1", "private"),
         ("::ffff:169.254.169.254", "link-local"),
         ("64:ff9b::7f00:1", "loopback"),
@@ -176,3 +179,20 @@ def test_production_refuses_internal_webhook_targets() -> None:
     assert Settings(**productie).webhook_interne_doelen is False, "the safe default"
     with pytest.raises(ValueError, match="JBPLEIN_WEBHOOK_INTERNE_DOELEN"):
         Settings(**productie, webhook_interne_doelen=True)
+
+
+async def test_a_resolver_that_does_not_answer_refuses_the_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow DNS must not stall the delivery worker: after the timeout the target is refused
+    (at delivery: a failed attempt, retried later)."""
+    nooit = asyncio.Event()
+
+    async def resolve(host: str, port: int) -> list[str]:
+        await nooit.wait()
+        return ["93.184.215.14"]
+
+    monkeypatch.setattr(doelen, "resolve", resolve)
+    monkeypatch.setattr(doelen, "DNS_TIMEOUT", 0.05)
+    with pytest.raises(doelen.DoelGeweigerd, match="in time"):
+        await doelen.controleer("traag.example", 443, interne_toegestaan=False)

@@ -6,8 +6,9 @@
   (no inline script at all: the screens have none, and the API docs page loads its start-up
   script from a file), ``frame-ancestors 'none'`` (no framing, so no click-jacking), forms that
   post only to the service itself.
-- ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` (a melding's URL
-  holds its id; it is not handed to another site).
+- ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (a melding's URL
+  holds its id; it is not handed to another site). Not ``no-referrer``: under that policy a
+  browser sends ``Origin: null`` with every form, and login and logout check the origin.
 
 The API docs page (Swagger UI) sets ``style`` attributes from its script and shows inline
 ``data:`` images; its policy allows just those, and still no inline script.
@@ -37,7 +38,7 @@ def apply(headers: MutableHeaders, path: str) -> None:
         headers["Cache-Control"] = "no-store"
     headers["Content-Security-Policy"] = CSP_DOCS if path == DOCS_PATH else CSP
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
 
 

@@ -13,14 +13,16 @@ the server.
   The keys are HMACs (with the session secret) of the address and the name: the stream holds no
   addresses or names.
 * **Limits** (failures and attempts in progress within the window):
-  - per source address, for browsers the account does not know (``inlog_max_per_bron``);
+  - per source address (an IPv6 source per /64: ``limiet_bron``), for browsers the account
+    does not know (``inlog_max_per_bron``);
   - per (account, source address) (``inlog_max_per_paar``);
   - per account, for browsers it does not know (``inlog_max_per_account``): an attack from
     many addresses stops every *unknown* browser for that account;
   - per known browser (``inlog_max_per_apparaat``). A browser is known to an account after a
     successful login: it then holds a signed device cookie for that account (OWASP's "device
-    cookies"), and its attempts count only against that cookie, never against the account or
-    the address. So an attacker can lock out nobody's own browser, from anywhere.
+    cookies"; one cookie per account, so a shared PC stays known to each of its users), and
+    its attempts count only against that cookie, never against the account or the address.
+    So an attacker can lock out nobody's own browser, from anywhere.
 * **Sessions live on the server** in the JetStream key-value bucket ``jbplein_sessies`` (key:
   the session's random id, TTL: the session's lifetime); a screen accepts a signed cookie only
   while its key exists, so logging out (deleting the key) ends it at every service.
@@ -89,31 +91,66 @@ class TeVeel(Exception):
 # --- where a request comes from -------------------------------------------------------------
 
 
+def _ip(adres: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``adres`` as an IP address; an IPv4-mapped IPv6 address (``::ffff:a.b.c.d``, what a
+    dual-stack listener sees of an IPv4 client) as the IPv4 address it is."""
+    try:
+        ip = ipaddress.ip_address(adres.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _hop(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """One ``X-Forwarded-For`` entry as an address. Some proxies add the client's port
+    (``1.2.3.4:5555``) or write IPv6 in brackets (``[2001:db8::1]``, ``[2001:db8::1]:443``):
+    the port and the brackets are taken off; anything else that is no address is None."""
+    text = text.strip()
+    if text.startswith("["):
+        adres, sluit, rest = text[1:].partition("]")
+        if not sluit or (rest and not (rest[0] == ":" and rest[1:].isdigit())):
+            return None
+        ip = _ip(adres)
+        return ip if ip is not None and ":" in adres else None  # brackets hold IPv6 only
+    if text.count(":") == 1:  # IPv4 with a port (an IPv6 address has at least two colons)
+        adres, _, poort = text.partition(":")
+        return _ip(adres) if poort.isdigit() else None
+    return _ip(text)
+
+
 def bron_adres(peer: str | None, forwarded_for: Iterable[str], vertrouwd: Iterable[Netwerk]) -> str:
     """The client's address: the peer, unless the peer is a configured proxy; then the nearest
     address in ``X-Forwarded-For`` that is not one of those proxies (read from the right, as
     each proxy appends what it saw; whatever a client wrote on the left is never believed)."""
     netwerken = tuple(vertrouwd)
 
-    def is_proxy(adres: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(adres)
-        except ValueError:
-            return False
-        return any(ip in netwerk for netwerk in netwerken)
+    def is_proxy(ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return ip is not None and any(ip in netwerk for netwerk in netwerken)
 
     if peer is None:
         return "onbekend"
-    if not is_proxy(peer):
-        return peer
+    peer_ip = _ip(peer)
+    if not is_proxy(peer_ip):
+        return str(peer_ip) if peer_ip is not None else peer
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not is_proxy(hop):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:  # not an address: we cannot tell who it is; count the proxy
-                return peer
-    return hops[0] if hops else peer
+        ip = _hop(hop)
+        if ip is None:  # not an address: we cannot tell who it is; count the proxy
+            return str(peer_ip)
+        if not is_proxy(ip):
+            return str(ip)
+    return str(_hop(hops[0])) if hops else str(peer_ip)
+
+
+def limiet_bron(bron: str) -> str:
+    """What the per-address limits count: an IPv4 address, or the /64 of an IPv6 address (one
+    end-user network gets a whole /64, so per /128 an attacker has 2**64 fresh addresses)."""
+    ip = _ip(bron)
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return bron
 
 
 def request_bron(request: Request, vertrouwd: Iterable[Netwerk]) -> str:
@@ -162,10 +199,19 @@ class Hasher:
 
 class Apparaten:
     """The device cookie: ``account|device id|expires|signature``, given after a successful
-    login; it makes the browser known to that account (and to no other)."""
+    login; it makes the browser known to that account (and to no other). One cookie per
+    account (``cookie_naam``), so on a shared PC one colleague's login does not make the
+    browser unknown to another."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+
+    def cookie_naam(self, account_id: str) -> str:
+        """``jbplein_apparaat_<HMAC of the account>``: the name does not show the account."""
+        digest = hmac.new(
+            self._secret, f"apparaat-naam|{account_id.lower()}".encode(), hashlib.sha256
+        )
+        return f"{APPARAAT_COOKIE}_{digest.hexdigest()[:16]}"
 
     def _sign(self, text: str) -> str:
         return hmac.new(self._secret, f"apparaat|{text}".encode(), hashlib.sha256).hexdigest()
@@ -319,9 +365,10 @@ class Inloggen:
             keys = [(self._key("apparaat", naam, apparaat), self.limieten.per_apparaat)]
             vergeef = [keys[0][0]]
         else:
-            paar = self._key("paar", naam, bron)
+            netwerk = limiet_bron(bron)
+            paar = self._key("paar", naam, netwerk)
             keys = [
-                (self._key("bron", bron), self.limieten.per_bron),
+                (self._key("bron", netwerk), self.limieten.per_bron),
                 (paar, self.limieten.per_paar),
                 (self._key("account", naam), self.limieten.per_account),
             ]

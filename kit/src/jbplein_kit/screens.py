@@ -5,8 +5,10 @@ a signed cookie (HMAC-SHA256 with ``JBPLEIN_SESSION_SECRET``), HttpOnly and Same
 with one secret for all services, one login serves the screens of every service on the host.
 The cookie is honoured only while its session is live in the shared register, so logging out
 ends it everywhere; attempts are limited across all services (see ``inloggen``).
-Forms carry a CSRF token bound to the session. The APIs never accept the cookie: they take a
-Bearer credential only.
+Forms carry a CSRF token bound to the session. Login and logout, which have no session token
+to bind to (or end it), refuse a request a browser marks as sent from another site
+(``Sec-Fetch-Site``) or whose ``Origin`` is not one of the plein's own services
+(``herkomst_ok``). The APIs never accept the cookie: they take a Bearer credential only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,7 +34,6 @@ from jbplein_contracts.werkdagen import AMSTERDAM
 from . import weergave
 from .auth import Accounts, Actor, Rol
 from .inloggen import (
-    APPARAAT_COOKIE,
     APPARAAT_MAX_AGE,
     OPSLAG_RETRY_AFTER,
     Inloggen,
@@ -41,6 +42,7 @@ from .inloggen import (
     TeVeel,
     request_bron,
 )
+from .settings import ServiceSettings
 
 COOKIE = "jbplein_sessie"
 KIT_TEMPLATES = Path(__file__).parent / "templates"
@@ -56,6 +58,73 @@ class LoginRequired(Exception):
 
 class Forbidden(Exception):
     pass
+
+
+class VreemdeHerkomst(Exception):
+    """A login or logout form sent from another site (login CSRF)."""
+
+
+ZELFDE_HERKOMST = frozenset({"same-origin", "none"})
+STANDAARD_POORT = {"http": 80, "https": 443}
+
+
+def herkomst(url: str | None) -> str | None:
+    """The origin of ``url`` as a browser writes it in ``Origin``: scheme://host[:port],
+    lower case, without the scheme's default port."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in STANDAARD_POORT or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if port is None or port == STANDAARD_POORT[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def eigen_herkomsten(settings: ServiceSettings) -> frozenset[str]:
+    """The origins of this service and of the plein's other services (they share the
+    session). A loopback URL (the embedded mode's) stands for its other loopback names too:
+    ``localhost`` is this machine whatever the URL says (browsers never ask DNS for it)."""
+    urls = [settings.base_url(), *settings.links().values()]
+    herkomsten = {o for o in map(herkomst, urls) if o is not None}
+    for origin in list(herkomsten):
+        scheme, _, rest = origin.partition("://")
+        for naam in LOOPBACK:
+            if rest == naam or rest.startswith(f"{naam}:"):
+                poort = rest[len(naam) :]
+                herkomsten.update(f"{scheme}://{ander}{poort}" for ander in LOOPBACK)
+    return frozenset(herkomsten)
+
+
+def herkomst_ok(request: Request, settings: ServiceSettings) -> bool:
+    """Whether a form post may have come from the plein's own pages. A browser that sends
+    ``Sec-Fetch-Site`` tells where the form was; ``Origin``, when sent, must be one of the
+    plein's services: the configured URLs, or, without a public URL, the host the request was
+    sent to. A client that sends neither (an old browser, a script) is left to SameSite and
+    the limits: it is not a browser being abused by another site."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.strip().lower() not in ZELFDE_HERKOMST:
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    toegestaan = set(eigen_herkomsten(settings))
+    if settings.public_url is None:
+        eigen = herkomst(f"{request.url.scheme}://{request.headers.get('host', '')}")
+        if eigen is not None:
+            toegestaan.add(eigen)
+    return herkomst(origin) in toegestaan
 
 
 class Sessions:
@@ -159,6 +228,13 @@ def requires_screen(*rollen: Rol) -> Callable[[Request], Awaitable[Actor]]:
     return dependency
 
 
+async def zelfde_herkomst(request: Request) -> None:
+    """A dependency for login and logout: refuse a form sent from another site."""
+    inloggen: Inloggen = request.app.state.inloggen
+    if not herkomst_ok(request, inloggen.settings):
+        raise VreemdeHerkomst
+
+
 def csrf_token(request: Request) -> str:
     sessions: Sessions = request.app.state.sessions
     return sessions.csrf(request.cookies.get(COOKIE, ""))
@@ -210,6 +286,7 @@ def install(
     @router.post("/inloggen")
     async def login(
         request: Request,
+        _herkomst: Annotated[None, Depends(zelfde_herkomst)],
         gebruiker: Annotated[str, Form(max_length=64)],
         wachtwoord: Annotated[str, Form(max_length=200)],
         terug: Annotated[str, Form(max_length=500)] = "/",
@@ -225,7 +302,9 @@ def install(
                 headers={"Retry-After": str(retry_after)} if retry_after else None,
             )
 
-        apparaat = inloggen.apparaten.lees(request.cookies.get(APPARAAT_COOKIE), gebruiker)
+        apparaat = inloggen.apparaten.lees(
+            request.cookies.get(inloggen.apparaten.cookie_naam(gebruiker)), gebruiker
+        )
         session: str | None = None
         try:
             actor = await inloggen.probeer(
@@ -266,7 +345,7 @@ def install(
         )
         if apparaat is None:
             response.set_cookie(
-                APPARAAT_COOKIE,
+                inloggen.apparaten.cookie_naam(actor.id),
                 inloggen.apparaten.issue(actor.id),
                 max_age=APPARAAT_MAX_AGE,
                 httponly=True,
@@ -277,12 +356,34 @@ def install(
         return response
 
     @router.post("/uitloggen")
-    async def logout(request: Request, _: Annotated[None, Depends(verify_csrf)]) -> Response:
+    async def logout(
+        request: Request,
+        _herkomst: Annotated[None, Depends(zelfde_herkomst)],
+        _: Annotated[None, Depends(verify_csrf)],
+    ) -> Response:
         session = sessions.read_session(request.cookies.get(COOKIE))
+        response: Response = RedirectResponse("/inloggen", status_code=303)
         if session is not None:
-            await inloggen.sessie_sluit(session[1])
-        response = RedirectResponse("/inloggen", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
+            try:
+                await inloggen.sessie_sluit(session[1])
+            except OpslagWeg:
+                # The session's key cannot be deleted now: it ends by its TTL (the session's
+                # lifetime). This browser forgets the cookie at once all the same.
+                response = templates.TemplateResponse(
+                    request,
+                    "fout.html",
+                    {
+                        "titel": "Uitloggen",
+                        "tekst": "U bent in deze browser uitgelogd. De sessie kon nu niet "
+                        "overal worden beëindigd; zij verloopt vanzelf binnen "
+                        f"{sessions.max_age // 3600} uur.",
+                    },
+                    status_code=503,
+                    headers={"Retry-After": str(OPSLAG_RETRY_AFTER)},
+                )
+        response.delete_cookie(
+            COOKIE, path="/", httponly=True, samesite="strict", secure=sessions.secure
+        )
         return response
 
     @router.get("/")
@@ -309,10 +410,30 @@ def install(
             headers={"Retry-After": str(OPSLAG_RETRY_AFTER)},
         )
 
+    @app.exception_handler(VreemdeHerkomst)
+    async def _vreemde_herkomst(request: Request, exc: VreemdeHerkomst) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "fout.html",
+            {
+                "titel": "Geweigerd",
+                "tekst": "Dit formulier is niet vanaf het JB-plein zelf verstuurd en is daarom "
+                "geweigerd. Ga naar de inlogpagina van het JB-plein en probeer het daar opnieuw.",
+            },
+            status_code=403,
+        )
+
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if getattr(request.state, "actor", None) is None:
-            request.state.actor = screen_actor(request)
+            # Refused before the screen's dependency (a form's CSRF check): show the account
+            # only while its session is live, never from a signed cookie alone.
+            actor = screen_actor(request)
+            try:
+                live = actor is not None and await _session_live(request)
+            except OpslagWeg:
+                live = False
+            request.state.actor = actor if live else None
         return render(
             request,
             "fout.html",

@@ -73,7 +73,8 @@ class ServiceSettings(BaseSettings):
     # staff login (see jbplein_kit.inloggen)
     vertrouwde_proxies: tuple[IPvAnyNetwork, ...] = Field(
         default=(),
-        description="Proxies whose X-Forwarded-For is believed (addresses or networks); "
+        description="The exact addresses of the proxies whose X-Forwarded-For is believed "
+        "(each may name any client: list no networks beyond the proxies themselves); "
         "from anyone else the header is ignored.",
     )
     inlog_venster_seconden: float = Field(default=900.0, ge=10)

@@ -131,9 +131,24 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("folder", type=Path, help="e.g. deploy/secrets")
+    parser.add_argument(
+        "--uid",
+        type=int,
+        help="give accounts.toml (0600) to this user, the one the services run as (10001 in "
+        "the image); needs root. credentials.toml stays yours.",
+    )
     args = parser.parse_args(argv)
     accounts_file, credentials_file = ensure_accounts(args.folder)
     sys.stdout.write(f"accounts (hashes): {accounts_file}\ncredentials: {credentials_file}\n")
+    if args.uid is not None:
+        try:
+            os.chown(accounts_file, args.uid, -1)
+        except PermissionError:
+            sys.stderr.write(
+                f"accounts.toml must belong to uid {args.uid}, the services' user; as root: "
+                f"chown {args.uid} {accounts_file}\n"
+            )
+            return 1
     return 0
 
 

@@ -6,6 +6,8 @@ network would let whoever registers a subscription make notificatie POST, with a
 its choosing, to what only the plein's own machines should reach (issue 11). The check is made
 on the addresses the name resolves to, both when the subscription is made and before every
 delivery (DNS can change in between); the delivery then connects to the address it checked.
+A name that does not resolve within ``DNS_TIMEOUT`` is refused: at delivery that is a failed
+attempt, retried with the usual backoff, and the worker moves on.
 
 The classification is the standard library's ``ipaddress`` (maintained with Python, and it
 knows the IANA special-purpose registries); what it does not unwrap is unwrapped here: an IPv4
@@ -19,6 +21,9 @@ import ipaddress
 import socket
 
 Adres = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+DNS_TIMEOUT = 5.0
+"""Seconds a name may take to resolve: a slow resolver must not stall the delivery worker."""
 
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
@@ -53,6 +58,9 @@ def waarom_intern(adres: Adres) -> str | None:
     for reden, geldt in (
         ("loopback", adres.is_loopback),
         ("link-local", adres.is_link_local),
+        # fec0::/10, deprecated but still routed inside some networks; ``is_private`` and
+        # ``is_global`` of Python 3.11 do not cover it
+        ("site-local", isinstance(adres, ipaddress.IPv6Address) and adres.is_site_local),
         ("unspecified", adres.is_unspecified),
         ("multicast", adres.is_multicast),
         ("reserved", adres.is_reserved),
@@ -82,7 +90,9 @@ async def controleer(host: str, port: int, *, interne_toegestaan: bool) -> list[
     :class:`DoelGeweigerd` when the name does not resolve or any address is not public (a
     name that resolves to a public and a private address is refused as a whole)."""
     try:
-        gevonden = await resolve(host, port)
+        gevonden = await asyncio.wait_for(resolve(host, port), DNS_TIMEOUT)
+    except TimeoutError as exc:
+        raise DoelGeweigerd("the host name did not resolve in time") from exc
     except (OSError, UnicodeError) as exc:
         raise DoelGeweigerd("the host name does not resolve") from exc
     adressen = []
