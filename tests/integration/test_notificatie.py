@@ -21,7 +21,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from jbplein_contracts import subjects, werkdagen
 from jbplein_contracts.envelope import Bron
@@ -29,6 +29,8 @@ from jbplein_contracts.v1 import (
     BesluitGenomen,
     BesluitGenomenData,
     LeveringMislukt,
+    RegisseurToegewezen,
+    RegisseurToegewezenData,
 )
 from jbplein_contracts.waarden import Aanpak, Taakaccent, Urgentie
 from jbplein_intake.app import create_app as intake_app
@@ -36,9 +38,12 @@ from jbplein_intake.settings import Settings as IntakeSettings
 from jbplein_kit.audit import AuditEntry
 from jbplein_kit.clock import ManualClock, wall_now
 from jbplein_kit.service import Service
+from jbplein_kit.timers import VERLOPEN, ScheduledTimer
 from jbplein_notificatie import doelen
 from jbplein_notificatie.app import create_app as notificatie_app
+from jbplein_notificatie.models import INGETROKKEN, WACHT_OP_REGISSEUR, Brief, Regisseur
 from jbplein_notificatie.settings import Settings
+from jbplein_notificatie.vervanging import brieven_lock
 from jbplein_runner.nats_server import NatsServer
 from jbplein_runner.processes import free_port
 from jbplein_toewijzing.app import create_app as toewijzing_app
@@ -314,6 +319,84 @@ async def test_a_letter_waits_for_its_regisseur_then_goes_without_the_name_and_s
     tekst = await plein.pdf_tekst(brief["id"])
     assert "stelt zich" in tekst or "neemt contact" in tekst
     assert "Zara" not in tekst
+
+
+async def _wacht_op_een_slot(plein: Plein) -> bool:
+    """Some connection to notificatie's database waits for a lock (PostgreSQL)."""
+    async with plein.service.unit_of_work() as uow:
+        n = await uow.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(n)
+
+
+@pytest.mark.parametrize("referentie", [REFERENTIE_VOL])
+@pytest.mark.parametrize("nieuws", ["toegewezen", "lang_genoeg_gewacht"])
+async def test_a_letter_withdrawn_meanwhile_stays_withdrawn_when_its_regisseur_news_comes(
+    plein: Plein, nieuws: str
+) -> None:
+    """A later melding's besluit withdraws the waiting letter while its casusregisseur is
+    assigned (or its wait ends) at the same moment: the letter must not come back to be made
+    and posted. The withdrawal holds the case's letter lock and has not committed yet when the
+    news is handled; the handler must wait for it and read the letter again."""
+    async with plein.service.unit_of_work() as uow:
+        if uow.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite has one connection: handlers cannot overlap there")
+    m = UUID((await plein.melding("drang"))["id"])
+    besluit = await plein.besluit(m, Aanpak.DRANG)
+
+    async def op_de_wachtlijst() -> Brief | None:
+        async with plein.service.unit_of_work() as uow:
+            return await uow.session.scalar(
+                select(Brief).where(Brief.melding_id == m, Brief.wachtlijst_reden.is_not(None))
+            )
+
+    brief = await eventually(op_de_wachtlijst, timeout=30)
+    assert brief.status == WACHT_OP_REGISSEUR
+    async with plein.service.unit_of_work() as uow:  # as vervang does, not committed yet
+        await uow.lock(brieven_lock(m))
+        await uow.session.execute(
+            update(Brief).where(Brief.id == brief.id).values(status=INGETROKKEN)
+        )
+        await uow.cancel_timer(f"brief-{brief.id}")
+        if nieuws == "toegewezen":
+            await plein.bus.publish(
+                RegisseurToegewezen.maak(
+                    RegisseurToegewezenData(
+                        gemeente="0599",
+                        toewijzing_id=uuid4(),
+                        melding_id=m,
+                        besluit_id=besluit.data.besluit_id,
+                        gezin_ref=besluit.data.gezin_ref,
+                        jeugdbeschermer_ref="zuid-1",
+                        gebiedsteam="zuid",
+                        taakaccent=Taakaccent.CIVIEL,
+                        continuiteit=False,
+                        toegewezen_op=plein.clock.now(),
+                    ),
+                    bron=Bron.TOEWIJZING,
+                    tijd=plein.clock.now(),
+                    onderwerp=m,
+                )
+            )
+        else:
+            await plein.tick(timedelta(minutes=11))
+        await eventually(lambda: _wacht_op_een_slot(plein), timeout=30)
+
+    async def afgehandeld() -> Brief | None:
+        async with plein.service.unit_of_work() as uow:
+            if nieuws == "toegewezen":
+                klaar = await uow.session.get(Regisseur, besluit.data.besluit_id) is not None
+            else:
+                timer = await uow.session.get(ScheduledTimer, f"brief-{brief.id}")
+                klaar = timer is not None and timer.status == VERLOPEN
+            return await uow.session.get(Brief, brief.id) if klaar else None
+
+    nu = await eventually(afgehandeld, timeout=30)
+    assert nu.status == INGETROKKEN, "a withdrawn letter came back"
 
 
 @pytest.mark.parametrize("intake_poort", [True])

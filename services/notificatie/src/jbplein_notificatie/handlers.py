@@ -54,10 +54,22 @@ def partnerzaak_url(settings: Settings, zaak_ref: UUID) -> str:
     return f"{settings.base_url()}/api/v1/partnerzaken/{zaak_ref}"
 
 
-def maak_klaar(brief: Brief, uow: UnitOfWork) -> None:
-    """The letter may be made now: the worker picks it up."""
+def maak_klaar(brief: Brief, uow: UnitOfWork) -> bool:
+    """The letter may be made now: the worker picks it up. Only a letter that waits for its
+    casusregisseur moves on: a withdrawn, made or posted letter never comes back (False)."""
+    if brief.status != WACHT_OP_REGISSEUR:
+        return False
     brief.status = TE_MAKEN
     brief.volgende_poging_op = uow.now
+    return True
+
+
+async def onder_brievenslot(uow: UnitOfWork, brief: Brief) -> Brief:
+    """Take the case's letter lock (after the besluit's lock) and read the letter again: a new
+    besluit may have withdrawn it meanwhile (:func:`vervanging.vervang` holds the same lock)."""
+    await uow.lock(brieven_lock(brief.melding_id))
+    await uow.session.refresh(brief)
+    return brief
 
 
 def register(service: Service, settings: Settings) -> None:
@@ -233,7 +245,10 @@ def register(service: Service, settings: Settings) -> None:
             regisseur.jeugdbeschermer_ref = data.jeugdbeschermer_ref
             regisseur.toegewezen_op = data.toegewezen_op
         brief = await uow.session.scalar(select(Brief).where(Brief.besluit_id == data.besluit_id))
-        if brief is not None and brief.status == WACHT_OP_REGISSEUR:
+        if brief is None:
+            return
+        brief = await onder_brievenslot(uow, brief)
+        if brief.status == WACHT_OP_REGISSEUR:
             brief.regisseur_ref = data.jeugdbeschermer_ref
             await uow.cancel_timer(f"brief-{brief.id}")
             maak_klaar(brief, uow)
@@ -248,10 +263,14 @@ def register(service: Service, settings: Settings) -> None:
 
     @service.on_timer(REGISSEUR_WACHTTIJD)
     async def lang_genoeg_gewacht(timer: Timer, uow: UnitOfWork) -> None:
-        brief = await uow.session.get(Brief, UUID(timer.gegevens["brief_id"]))
-        if brief is None:
-            return
-        await uow.lock(_lock(brief.besluit_id))
+        # The timer's own row (marked expired) is written at commit, after the letter lock:
+        # vervang takes the letter lock before it cancels this timer, so never the other way.
+        with uow.session.no_autoflush:
+            brief = await uow.session.get(Brief, UUID(timer.gegevens["brief_id"]))
+            if brief is None:
+                return
+            await uow.lock(_lock(brief.besluit_id))
+            brief = await onder_brievenslot(uow, brief)
         if brief.status != WACHT_OP_REGISSEUR:
             return
         minuten = round(settings.regisseur_wachttijd_seconden / 60)
