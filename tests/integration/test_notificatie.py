@@ -31,8 +31,10 @@ from jbplein_contracts.v1 import (
     LeveringMislukt,
     RegisseurToegewezen,
     RegisseurToegewezenData,
+    ZaakAfgesloten,
+    ZaakAfgeslotenData,
 )
-from jbplein_contracts.waarden import Aanpak, Taakaccent, Urgentie
+from jbplein_contracts.waarden import Aanpak, Afsluitreden, Taakaccent, Urgentie
 from jbplein_intake.app import create_app as intake_app
 from jbplein_intake.settings import Settings as IntakeSettings
 from jbplein_kit.audit import AuditEntry
@@ -41,7 +43,14 @@ from jbplein_kit.service import Service
 from jbplein_kit.timers import VERLOPEN, ScheduledTimer
 from jbplein_notificatie import doelen
 from jbplein_notificatie.app import create_app as notificatie_app
-from jbplein_notificatie.models import INGETROKKEN, WACHT_OP_REGISSEUR, Brief, Regisseur
+from jbplein_notificatie.models import (
+    INGETROKKEN,
+    WACHT_OP_REGISSEUR,
+    AfgeslotenMelding,
+    Besluit,
+    Brief,
+    Regisseur,
+)
 from jbplein_notificatie.settings import Settings
 from jbplein_notificatie.vervanging import brieven_lock
 from jbplein_runner.nats_server import NatsServer
@@ -554,31 +563,130 @@ async def test_a_correction_withdraws_the_unposted_letter_and_replaces_a_posted_
     assert "Markeer als verzonden" not in pagina
 
 
+async def _besluit_bekend(plein: Plein, besluit_id: UUID) -> bool:
+    async with plein.service.unit_of_work() as uow:
+        return await uow.session.get(Besluit, besluit_id) is not None
+
+
+async def _gereed(plein: Plein) -> list[dict[str, Any]]:
+    r = await plein.client.get(
+        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    )
+    return list(r.json())
+
+
 async def test_a_later_meldings_besluit_about_the_gezin_replaces_its_letter_not_duplicates_it(
     plein: Plein,
 ) -> None:
     """One gezin, one letter: the gezin's case is updated by a later melding's besluit, and so
-    is its letter (withdrawn while unposted); a drang besluit never replaces the letter that
-    told of a raadsonderzoek, which goes on."""
+    is its letter (withdrawn while unposted). A drang besluit while the gezin's raadsonderzoek
+    holds makes no letter: the raadsonderzoek letter still says what holds (a second letter
+    would tell the gezin the same news again, or "drang" while the raadsonderzoek goes on)."""
     gezin = uuid4()
     eerste, tweede, derde = [UUID((await plein.melding("raadsonderzoek"))["id"]) for _ in "123"]
     team = ("jbrr", "rvdk", "wijkteam-rotterdam")
     await plein.besluit(eerste, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin)
     brief_1 = await eventually(lambda: plein.brief(eerste), timeout=30)
-    await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
-    await eventually(lambda: plein.brief(tweede), timeout=30)
+    drang = await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _besluit_bekend(plein, drang.data.besluit_id), timeout=30)
+    assert await brieven_van(plein, tweede) == {}, "no second letter about one case"
     assert await plein.brief(eerste) is not None, "drang does not replace the raadsonderzoek"
     # The Raad was asked at the first besluit; the third asks it no second time.
     await plein.besluit(derde, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin, vto=False)
     brief_3 = await eventually(lambda: plein.brief(derde), timeout=30)
-    ingetrokken = [await plein.brief(m, "ingetrokken") for m in (eerste, tweede)]
-    assert [b["vervangen_door"] if b else None for b in ingetrokken] == [brief_3["id"]] * 2
-    assert ingetrokken[0] is not None and ingetrokken[0]["id"] == brief_1["id"]
+    ingetrokken = await plein.brief(eerste, "ingetrokken")
+    assert ingetrokken is not None and ingetrokken["id"] == brief_1["id"]
+    assert ingetrokken["vervangen_door"] == brief_3["id"]
     assert brief_3["vervangt_brief_id"] is None, "the gezin never got the earlier letters"
-    r = await plein.client.get(
-        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    assert [b["melding_id"] for b in await _gereed(plein)] == [str(derde)], "one letter to post"
+
+
+async def test_a_correction_in_a_gezin_replaces_the_gezins_letter_and_says_what_holds_now(
+    plein: Plein,
+) -> None:
+    """A correction of one melding's besluit replaces the gezin's letters about its other
+    meldingen too, and the new letter says what holds for the gezin now: the strongest current
+    besluit among its open meldingen (as toewijzing's one case follows)."""
+    gezin = uuid4()
+    m1, m2 = [UUID((await plein.melding("drang"))["id"]) for _ in "12"]
+    b1 = await plein.besluit(m1, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _status(plein, m1, v1="gereed"), timeout=30)
+    await plein.besluit(m2, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _status(plein, m1, v1="ingetrokken"), timeout=30)
+    l2 = (await eventually(lambda: _status(plein, m2, v1="gereed"), timeout=30))["v1"]
+    # M1 corrected to raadsonderzoek: M2's drang letter goes too.
+    b1v2 = await plein.besluit(
+        m1,
+        Aanpak.RAADSONDERZOEK,
+        versie=2,
+        vorige=b1.data.besluit_id,
+        team=("jbrr", "rvdk", "wijkteam-rotterdam"),
+        gezin=gezin,
     )
-    assert [b["melding_id"] for b in r.json()] == [str(derde)], "one letter to post"
+    # (toewijzing names no casusregisseur for a correction: the letter goes after its wait)
+    await eventually(lambda: _status(plein, m1, v2="wacht_op_regisseur"), timeout=30)
+    await plein.tick(timedelta(minutes=11))
+    l3 = (await eventually(lambda: _status(plein, m1, v2="gereed"), timeout=30))["v2"]
+    assert l3["variant"] == "raadsonderzoek"
+    weg = await eventually(lambda: _status(plein, m2, v1="ingetrokken"), timeout=30)
+    assert weg["v1"]["id"] == l2["id"] and weg["v1"]["vervangen_door"] == l3["id"]
+    assert [b["id"] for b in await _gereed(plein)] == [l3["id"]]
+    # M1 corrected to vrijwillig while M2's drang holds: the gezin's letter says drang.
+    await plein.besluit(
+        m1,
+        Aanpak.VRIJWILLIG,
+        versie=3,
+        vorige=b1v2.data.besluit_id,
+        team=("wijkteam-rotterdam",),
+        gezin=gezin,
+    )
+    l4 = (await eventually(lambda: _status(plein, m1, v2="ingetrokken", v3="gereed"), timeout=30))[
+        "v3"
+    ]
+    assert l4["variant"] == "drang", "the case stays drang: M2's besluit holds"
+    assert [b["id"] for b in await _gereed(plein)] == [l4["id"]]
+    tekst = " ".join((await plein.pdf_tekst(l4["id"])).split())
+    assert "casusregisseur" in tekst and "de hulp die u krijgt, gaat door" not in tekst
+
+
+async def test_a_letter_never_replaces_a_letter_of_the_gezins_closed_case(plein: Plein) -> None:
+    """A case toewijzing closed (``zaak.afgesloten``) leaves the gezin's letters: a later
+    melding's letter does not withdraw its letter nor say it replaces it."""
+    gezin = uuid4()
+    m1, m2 = [UUID((await plein.melding("drang"))["id"]) for _ in "12"]
+    b1 = await plein.besluit(m1, Aanpak.DRANG, gezin=gezin)
+    l1 = (await eventually(lambda: _status(plein, m1, v1="gereed"), timeout=30))["v1"]
+    nu = plein.clock.now()
+    await plein.bus.publish(
+        ZaakAfgesloten.maak(
+            ZaakAfgeslotenData(
+                gemeente="0599",
+                toewijzing_id=uuid4(),
+                melding_id=m1,
+                gezin_ref=gezin,
+                aanpak=Aanpak.DRANG,
+                reden=Afsluitreden.TERUG_NAAR_WIJKTEAM,
+                afgesloten_op=nu,
+            ),
+            bron=Bron.TOEWIJZING,
+            tijd=nu,
+            onderwerp=m1,
+        )
+    )
+
+    async def afgesloten() -> bool:
+        async with plein.service.unit_of_work() as uow:
+            return await uow.session.get(AfgeslotenMelding, m1) is not None
+
+    await eventually(afgesloten, timeout=30)
+    assert b1.data.gezin_ref == gezin
+    await plein.besluit(m2, Aanpak.DRANG, gezin=gezin)
+    l2 = (await eventually(lambda: _status(plein, m2, v1="gereed"), timeout=30))["v1"]
+    assert l2["vervangt_brief_id"] is None
+    assert (await brieven_van(plein, m1))["v1"]["status"] == "gereed", (
+        "the closed case's letter is not withdrawn"
+    )
+    assert l1["vervangen_door"] is None
 
 
 def brief_datum(moment: str, formaat: str | None = None) -> str:
