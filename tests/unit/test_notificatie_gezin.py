@@ -21,6 +21,9 @@ def test_a_weaker_besluit_makes_no_letter_when_the_valid_letters_say_what_holds(
     # A correction to vrijwillig while another melding's drang holds, but the valid letter
     # says raadsonderzoek: the gezin needs a letter (drang) saying what holds now.
     assert brief_nodig(V, D, [Geldig("raadsonderzoek")])
+    # A vrijwillig besluit about a later melding while the gezin's drang case holds: the drang
+    # letter still says what holds (no letter that says "the help goes on" beside it).
+    assert not brief_nodig(V, D, [Geldig("drang")])
     # No valid letter at all (the earlier ones were withdrawn): a letter.
     assert brief_nodig(D, R, [])
     # This besluit is what holds: always a letter (it replaces the others).
