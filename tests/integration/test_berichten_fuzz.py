@@ -124,6 +124,7 @@ async def test_malformed_messages_on_every_consumed_subject_go_to_the_dead_lette
         "toewijzing-timer-contact",
         "notificatie-besluit-genomen-v1",
         "notificatie-regisseur-toegewezen-v1",
+        "notificatie-zaak-afgesloten-v1",
         "notificatie-timer-regisseur_wachttijd",
     } <= namen
 

@@ -21,7 +21,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from jbplein_contracts import subjects, werkdagen
 from jbplein_contracts.envelope import Bron
@@ -29,16 +29,30 @@ from jbplein_contracts.v1 import (
     BesluitGenomen,
     BesluitGenomenData,
     LeveringMislukt,
+    RegisseurToegewezen,
+    RegisseurToegewezenData,
+    ZaakAfgesloten,
+    ZaakAfgeslotenData,
 )
-from jbplein_contracts.waarden import Aanpak, Taakaccent, Urgentie
+from jbplein_contracts.waarden import Aanpak, Afsluitreden, Taakaccent, Urgentie
 from jbplein_intake.app import create_app as intake_app
 from jbplein_intake.settings import Settings as IntakeSettings
 from jbplein_kit.audit import AuditEntry
 from jbplein_kit.clock import ManualClock, wall_now
 from jbplein_kit.service import Service
+from jbplein_kit.timers import VERLOPEN, ScheduledTimer
 from jbplein_notificatie import doelen
 from jbplein_notificatie.app import create_app as notificatie_app
+from jbplein_notificatie.models import (
+    INGETROKKEN,
+    WACHT_OP_REGISSEUR,
+    AfgeslotenMelding,
+    Besluit,
+    Brief,
+    Regisseur,
+)
 from jbplein_notificatie.settings import Settings
+from jbplein_notificatie.vervanging import brieven_lock
 from jbplein_runner.nats_server import NatsServer
 from jbplein_runner.processes import free_port
 from jbplein_toewijzing.app import create_app as toewijzing_app
@@ -321,6 +335,84 @@ async def test_a_letter_waits_for_its_regisseur_then_goes_without_the_name_and_s
     assert "Zara" not in tekst
 
 
+async def _wacht_op_een_slot(plein: Plein) -> bool:
+    """Some connection to notificatie's database waits for a lock (PostgreSQL)."""
+    async with plein.service.unit_of_work() as uow:
+        n = await uow.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(n)
+
+
+@pytest.mark.parametrize("referentie", [REFERENTIE_VOL])
+@pytest.mark.parametrize("nieuws", ["toegewezen", "lang_genoeg_gewacht"])
+async def test_a_letter_withdrawn_meanwhile_stays_withdrawn_when_its_regisseur_news_comes(
+    plein: Plein, nieuws: str
+) -> None:
+    """A later melding's besluit withdraws the waiting letter while its casusregisseur is
+    assigned (or its wait ends) at the same moment: the letter must not come back to be made
+    and posted. The withdrawal holds the case's letter lock and has not committed yet when the
+    news is handled; the handler must wait for it and read the letter again."""
+    async with plein.service.unit_of_work() as uow:
+        if uow.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite has one connection: handlers cannot overlap there")
+    m = UUID((await plein.melding("drang"))["id"])
+    besluit = await plein.besluit(m, Aanpak.DRANG)
+
+    async def op_de_wachtlijst() -> Brief | None:
+        async with plein.service.unit_of_work() as uow:
+            return await uow.session.scalar(
+                select(Brief).where(Brief.melding_id == m, Brief.wachtlijst_reden.is_not(None))
+            )
+
+    brief = await eventually(op_de_wachtlijst, timeout=30)
+    assert brief.status == WACHT_OP_REGISSEUR
+    async with plein.service.unit_of_work() as uow:  # as vervang does, not committed yet
+        await uow.lock(brieven_lock(m))
+        await uow.session.execute(
+            update(Brief).where(Brief.id == brief.id).values(status=INGETROKKEN)
+        )
+        await uow.cancel_timer(f"brief-{brief.id}")
+        if nieuws == "toegewezen":
+            await plein.bus.publish(
+                RegisseurToegewezen.maak(
+                    RegisseurToegewezenData(
+                        gemeente="0599",
+                        toewijzing_id=uuid4(),
+                        melding_id=m,
+                        besluit_id=besluit.data.besluit_id,
+                        gezin_ref=besluit.data.gezin_ref,
+                        jeugdbeschermer_ref="zuid-1",
+                        gebiedsteam="zuid",
+                        taakaccent=Taakaccent.CIVIEL,
+                        continuiteit=False,
+                        toegewezen_op=plein.clock.now(),
+                    ),
+                    bron=Bron.TOEWIJZING,
+                    tijd=plein.clock.now(),
+                    onderwerp=m,
+                )
+            )
+        else:
+            await plein.tick(timedelta(minutes=11))
+        await eventually(lambda: _wacht_op_een_slot(plein), timeout=30)
+
+    async def afgehandeld() -> Brief | None:
+        async with plein.service.unit_of_work() as uow:
+            if nieuws == "toegewezen":
+                klaar = await uow.session.get(Regisseur, besluit.data.besluit_id) is not None
+            else:
+                timer = await uow.session.get(ScheduledTimer, f"brief-{brief.id}")
+                klaar = timer is not None and timer.status == VERLOPEN
+            return await uow.session.get(Brief, brief.id) if klaar else None
+
+    nu = await eventually(afgehandeld, timeout=30)
+    assert nu.status == INGETROKKEN, "a withdrawn letter came back"
+
+
 @pytest.mark.parametrize("intake_poort", [True])
 async def test_when_intake_is_down_the_letter_waits_visibly_and_is_made_when_it_is_back(
     plein: Plein,
@@ -476,31 +568,130 @@ async def test_a_correction_withdraws_the_unposted_letter_and_replaces_a_posted_
     assert "Markeer als verzonden" not in pagina
 
 
+async def _besluit_bekend(plein: Plein, besluit_id: UUID) -> bool:
+    async with plein.service.unit_of_work() as uow:
+        return await uow.session.get(Besluit, besluit_id) is not None
+
+
+async def _gereed(plein: Plein) -> list[dict[str, Any]]:
+    r = await plein.client.get(
+        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    )
+    return list(r.json())
+
+
 async def test_a_later_meldings_besluit_about_the_gezin_replaces_its_letter_not_duplicates_it(
     plein: Plein,
 ) -> None:
     """One gezin, one letter: the gezin's case is updated by a later melding's besluit, and so
-    is its letter (withdrawn while unposted); a drang besluit never replaces the letter that
-    told of a raadsonderzoek, which goes on."""
+    is its letter (withdrawn while unposted). A drang besluit while the gezin's raadsonderzoek
+    holds makes no letter: the raadsonderzoek letter still says what holds (a second letter
+    would tell the gezin the same news again, or "drang" while the raadsonderzoek goes on)."""
     gezin = uuid4()
     eerste, tweede, derde = [UUID((await plein.melding("raadsonderzoek"))["id"]) for _ in "123"]
     team = ("jbrr", "rvdk", "wijkteam-rotterdam")
     await plein.besluit(eerste, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin)
     brief_1 = await eventually(lambda: plein.brief(eerste), timeout=30)
-    await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
-    await eventually(lambda: plein.brief(tweede), timeout=30)
+    drang = await plein.besluit(tweede, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _besluit_bekend(plein, drang.data.besluit_id), timeout=30)
+    assert await brieven_van(plein, tweede) == {}, "no second letter about one case"
     assert await plein.brief(eerste) is not None, "drang does not replace the raadsonderzoek"
     # The Raad was asked at the first besluit; the third asks it no second time.
     await plein.besluit(derde, Aanpak.RAADSONDERZOEK, team=team, gezin=gezin, vto=False)
     brief_3 = await eventually(lambda: plein.brief(derde), timeout=30)
-    ingetrokken = [await plein.brief(m, "ingetrokken") for m in (eerste, tweede)]
-    assert [b["vervangen_door"] if b else None for b in ingetrokken] == [brief_3["id"]] * 2
-    assert ingetrokken[0] is not None and ingetrokken[0]["id"] == brief_1["id"]
+    ingetrokken = await plein.brief(eerste, "ingetrokken")
+    assert ingetrokken is not None and ingetrokken["id"] == brief_1["id"]
+    assert ingetrokken["vervangen_door"] == brief_3["id"]
     assert brief_3["vervangt_brief_id"] is None, "the gezin never got the earlier letters"
-    r = await plein.client.get(
-        "/api/v1/brieven", headers=bearer(plein.tokens["ondersteuner"]), params={"status": "gereed"}
+    assert [b["melding_id"] for b in await _gereed(plein)] == [str(derde)], "one letter to post"
+
+
+async def test_a_correction_in_a_gezin_replaces_the_gezins_letter_and_says_what_holds_now(
+    plein: Plein,
+) -> None:
+    """A correction of one melding's besluit replaces the gezin's letters about its other
+    meldingen too, and the new letter says what holds for the gezin now: the strongest current
+    besluit among its open meldingen (as toewijzing's one case follows)."""
+    gezin = uuid4()
+    m1, m2 = [UUID((await plein.melding("drang"))["id"]) for _ in "12"]
+    b1 = await plein.besluit(m1, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _status(plein, m1, v1="gereed"), timeout=30)
+    await plein.besluit(m2, Aanpak.DRANG, gezin=gezin)
+    await eventually(lambda: _status(plein, m1, v1="ingetrokken"), timeout=30)
+    l2 = (await eventually(lambda: _status(plein, m2, v1="gereed"), timeout=30))["v1"]
+    # M1 corrected to raadsonderzoek: M2's drang letter goes too.
+    b1v2 = await plein.besluit(
+        m1,
+        Aanpak.RAADSONDERZOEK,
+        versie=2,
+        vorige=b1.data.besluit_id,
+        team=("jbrr", "rvdk", "wijkteam-rotterdam"),
+        gezin=gezin,
     )
-    assert [b["melding_id"] for b in r.json()] == [str(derde)], "one letter to post"
+    # (toewijzing names no casusregisseur for a correction: the letter goes after its wait)
+    await eventually(lambda: _status(plein, m1, v2="wacht_op_regisseur"), timeout=30)
+    await plein.tick(timedelta(minutes=11))
+    l3 = (await eventually(lambda: _status(plein, m1, v2="gereed"), timeout=30))["v2"]
+    assert l3["variant"] == "raadsonderzoek"
+    weg = await eventually(lambda: _status(plein, m2, v1="ingetrokken"), timeout=30)
+    assert weg["v1"]["id"] == l2["id"] and weg["v1"]["vervangen_door"] == l3["id"]
+    assert [b["id"] for b in await _gereed(plein)] == [l3["id"]]
+    # M1 corrected to vrijwillig while M2's drang holds: the gezin's letter says drang.
+    await plein.besluit(
+        m1,
+        Aanpak.VRIJWILLIG,
+        versie=3,
+        vorige=b1v2.data.besluit_id,
+        team=("wijkteam-rotterdam",),
+        gezin=gezin,
+    )
+    l4 = (await eventually(lambda: _status(plein, m1, v2="ingetrokken", v3="gereed"), timeout=30))[
+        "v3"
+    ]
+    assert l4["variant"] == "drang", "the case stays drang: M2's besluit holds"
+    assert [b["id"] for b in await _gereed(plein)] == [l4["id"]]
+    tekst = " ".join((await plein.pdf_tekst(l4["id"])).split())
+    assert "casusregisseur" in tekst and "de hulp die u krijgt, gaat door" not in tekst
+
+
+async def test_a_letter_never_replaces_a_letter_of_the_gezins_closed_case(plein: Plein) -> None:
+    """A case toewijzing closed (``zaak.afgesloten``) leaves the gezin's letters: a later
+    melding's letter does not withdraw its letter nor say it replaces it."""
+    gezin = uuid4()
+    m1, m2 = [UUID((await plein.melding("drang"))["id"]) for _ in "12"]
+    b1 = await plein.besluit(m1, Aanpak.DRANG, gezin=gezin)
+    l1 = (await eventually(lambda: _status(plein, m1, v1="gereed"), timeout=30))["v1"]
+    nu = plein.clock.now()
+    await plein.bus.publish(
+        ZaakAfgesloten.maak(
+            ZaakAfgeslotenData(
+                gemeente="0599",
+                toewijzing_id=uuid4(),
+                melding_id=m1,
+                gezin_ref=gezin,
+                aanpak=Aanpak.DRANG,
+                reden=Afsluitreden.TERUG_NAAR_WIJKTEAM,
+                afgesloten_op=nu,
+            ),
+            bron=Bron.TOEWIJZING,
+            tijd=nu,
+            onderwerp=m1,
+        )
+    )
+
+    async def afgesloten() -> bool:
+        async with plein.service.unit_of_work() as uow:
+            return await uow.session.get(AfgeslotenMelding, m1) is not None
+
+    await eventually(afgesloten, timeout=30)
+    assert b1.data.gezin_ref == gezin
+    await plein.besluit(m2, Aanpak.DRANG, gezin=gezin)
+    l2 = (await eventually(lambda: _status(plein, m2, v1="gereed"), timeout=30))["v1"]
+    assert l2["vervangt_brief_id"] is None
+    assert (await brieven_van(plein, m1))["v1"]["status"] == "gereed", (
+        "the closed case's letter is not withdrawn"
+    )
+    assert l1["vervangen_door"] is None
 
 
 async def test_a_corrected_letter_names_the_casusregisseur_the_case_keeps(plein: Plein) -> None:

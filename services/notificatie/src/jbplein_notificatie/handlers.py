@@ -13,6 +13,7 @@ from jbplein_contracts import werkdagen
 from jbplein_contracts.envelope import Bron
 from jbplein_contracts.v1 import (
     BesluitGenomen,
+    BesluitGenomenData,
     PartnerBesluitGenomen,
     PartnerBesluitGenomenData,
     PartnerMeldingBesloten,
@@ -21,6 +22,7 @@ from jbplein_contracts.v1 import (
     PartnerRaadsonderzoekGevraagdData,
     RegisseurToegewezen,
     RegisseurWachtlijst,
+    ZaakAfgesloten,
 )
 from jbplein_contracts.waarden import WachtlijstReden
 from jbplein_kit.outbox import trace_headers
@@ -29,7 +31,7 @@ from jbplein_kit.timers import Timer
 from jbplein_kit.uow import UnitOfWork
 
 from . import gezin, partners
-from .models import TE_MAKEN, WACHT_OP_REGISSEUR, Besluit, Brief, Regisseur
+from .models import TE_MAKEN, WACHT_OP_REGISSEUR, AfgeslotenMelding, Besluit, Brief, Regisseur
 from .settings import Settings
 from .vervanging import brieven_lock, vervang
 
@@ -54,10 +56,22 @@ def partnerzaak_url(settings: Settings, zaak_ref: UUID) -> str:
     return f"{settings.base_url()}/api/v1/partnerzaken/{zaak_ref}"
 
 
-def maak_klaar(brief: Brief, uow: UnitOfWork) -> None:
-    """The letter may be made now: the worker picks it up."""
+def maak_klaar(brief: Brief, uow: UnitOfWork) -> bool:
+    """The letter may be made now: the worker picks it up. Only a letter that waits for its
+    casusregisseur moves on: a withdrawn, made or posted letter never comes back (False)."""
+    if brief.status != WACHT_OP_REGISSEUR:
+        return False
     brief.status = TE_MAKEN
     brief.volgende_poging_op = uow.now
+    return True
+
+
+async def onder_brievenslot(uow: UnitOfWork, brief: Brief) -> Brief:
+    """Take the case's letter lock (after the besluit's lock) and read the letter again: a new
+    besluit may have withdrawn it meanwhile (:func:`vervanging.vervang` holds the same lock)."""
+    await uow.lock(brieven_lock(brief.melding_id))
+    await uow.session.refresh(brief)
+    return brief
 
 
 def register(service: Service, settings: Settings) -> None:
@@ -107,6 +121,19 @@ def register(service: Service, settings: Settings) -> None:
                 nieuwer,
             )
             return
+        await _brief_bij_besluit(uow, data)
+        await _partners_bij_besluit(uow, data)
+
+    async def _brief_bij_besluit(uow: UnitOfWork, data: BesluitGenomenData) -> None:
+        """The gezin's one letter says what holds now (:mod:`gezin`): its variant is the
+        strongest current besluit of the gezin's open meldingen, and it replaces the earlier
+        letters of this melding and of the gezin; or no letter, when those say so already."""
+        variant = await gezin.zwaarste_van_gezin(uow, data)
+        if not gezin.brief_nodig(
+            data.aanpak, variant, await gezin.geldige_brieven_van_gezin(uow, data)
+        ):
+            log.info("besluit %s changes nothing the gezin's letter says", data.besluit_id)
+            return
         regisseur = await uow.session.get(Regisseur, data.besluit_id)
         if regisseur is None and data.vorige_besluit_id is not None:
             # A correction keeps the case and its casusregisseur: toewijzing assigns nobody
@@ -121,7 +148,7 @@ def register(service: Service, settings: Settings) -> None:
                 )
             ).all()
         )
-        eerdere += await gezin.eerdere_brieven_van_gezin(uow, data)  # one gezin, one letter
+        eerdere += await gezin.eerdere_brieven_van_gezin(uow, data, variant)
         brief = Brief(
             id=uuid4(),
             besluit_id=data.besluit_id,
@@ -129,7 +156,7 @@ def register(service: Service, settings: Settings) -> None:
             gezin_ref=data.gezin_ref,
             besluit_versie=data.versie,
             gemeente=data.gemeente,
-            variant=data.aanpak.value,
+            variant=variant.value,
             status=WACHT_OP_REGISSEUR,
             regisseur_ref=regisseur.jeugdbeschermer_ref if regisseur else None,
             aangemaakt_op=uow.now,
@@ -155,6 +182,8 @@ def register(service: Service, settings: Settings) -> None:
                 )
             )
 
+    async def _partners_bij_besluit(uow: UnitOfWork, data: BesluitGenomenData) -> None:
+        raad = service.accounts.raad_voor(data.jeugdbeschermingsteam) if data.vto else None
         dataref = partnerzaak_url(settings, data.melding_id)
         besluit_datum = werkdagen.lokale_dag(data.genomen_op)
         # Partners tell a correction from a first besluit, and a late older version from a
@@ -225,6 +254,17 @@ def register(service: Service, settings: Settings) -> None:
                 opgeven_na,
             )
 
+    @service.on_event(ZaakAfgesloten)
+    async def zaak_afgesloten(event: ZaakAfgesloten, uow: UnitOfWork) -> None:
+        """The case's meldingen (the first and those that joined it) leave the gezin's letters:
+        a later melding's letter never says it replaces a letter of a closed case."""
+        data = event.data
+        for melding_id in sorted({data.melding_id, *data.meldingen}, key=str):
+            if await uow.session.get(AfgeslotenMelding, melding_id) is None:
+                uow.session.add(
+                    AfgeslotenMelding(melding_id=melding_id, afgesloten_op=data.afgesloten_op)
+                )
+
     @service.on_event(RegisseurToegewezen)
     async def regisseur_toegewezen(event: RegisseurToegewezen, uow: UnitOfWork) -> None:
         data = event.data
@@ -242,7 +282,10 @@ def register(service: Service, settings: Settings) -> None:
             regisseur.jeugdbeschermer_ref = data.jeugdbeschermer_ref
             regisseur.toegewezen_op = data.toegewezen_op
         brief = await uow.session.scalar(select(Brief).where(Brief.besluit_id == data.besluit_id))
-        if brief is not None and brief.status == WACHT_OP_REGISSEUR:
+        if brief is None:
+            return
+        brief = await onder_brievenslot(uow, brief)
+        if brief.status == WACHT_OP_REGISSEUR:
             brief.regisseur_ref = data.jeugdbeschermer_ref
             await uow.cancel_timer(f"brief-{brief.id}")
             maak_klaar(brief, uow)
@@ -257,10 +300,14 @@ def register(service: Service, settings: Settings) -> None:
 
     @service.on_timer(REGISSEUR_WACHTTIJD)
     async def lang_genoeg_gewacht(timer: Timer, uow: UnitOfWork) -> None:
-        brief = await uow.session.get(Brief, UUID(timer.gegevens["brief_id"]))
-        if brief is None:
-            return
-        await uow.lock(_lock(brief.besluit_id))
+        # The timer's own row (marked expired) is written at commit, after the letter lock:
+        # vervang takes the letter lock before it cancels this timer, so never the other way.
+        with uow.session.no_autoflush:
+            brief = await uow.session.get(Brief, UUID(timer.gegevens["brief_id"]))
+            if brief is None:
+                return
+            await uow.lock(_lock(brief.besluit_id))
+            brief = await onder_brievenslot(uow, brief)
         if brief.status != WACHT_OP_REGISSEUR:
             return
         minuten = round(settings.regisseur_wachttijd_seconden / 60)

@@ -79,6 +79,16 @@ class Regisseur(Base):
     toegewezen_op: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AfgeslotenMelding(Base):
+    """A melding whose case toewijzing closed (``zaak.afgesloten``, with the meldingen that
+    joined it): its letters are no longer the gezin's earlier letters for a new besluit."""
+
+    __tablename__ = "afgesloten_melding"
+
+    melding_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    afgesloten_op: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Brief(Base):
     """The letter to the gezin about one besluit. Waits for the casusregisseur (drang,
     raadsonderzoek) for a limited time, is then made (PDF, with the gezin's details fetched from

@@ -87,5 +87,7 @@ async def vervang(uow: UnitOfWork, nieuw: Brief, eerdere: Sequence[Brief], reden
 
 def brieven_lock(melding_id: object) -> str:
     """One lock per case for everything that changes the state of its letters (a new besluit,
-    making a letter, marking one posted), so a letter is never posted while it is withdrawn."""
+    the casusregisseur's assignment or the end of its wait, making a letter, marking one
+    posted), each reading the letter again under it, so a letter is never posted while it is
+    withdrawn, and a withdrawn letter never comes back."""
     return f"brieven-{melding_id}"
