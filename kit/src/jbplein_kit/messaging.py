@@ -14,6 +14,7 @@ FastStream provides the pull loop and ``NatsTelemetryMiddleware`` (trace context
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats import errors
 from nats.aio.msg import Msg
 from nats.js.api import (
     AckPolicy as JsAckPolicy,
@@ -280,4 +282,13 @@ class Messaging:
         return bool(connection is not None and connection.is_connected)
 
     async def stop(self) -> None:
-        await self.broker.stop()
+        try:
+            await self.broker.stop()
+        except (errors.ConnectionReconnectingError, errors.ConnectionClosedError):
+            # NATS is unreachable: there is nothing to drain (whatever was not acked is
+            # delivered again), so the connection is closed without it and the service stops.
+            log.warning("NATS unreachable while stopping: closed without draining")
+            with contextlib.suppress(Exception):
+                connection = self.broker.config.connection_state.connection
+                if connection is not None:
+                    await connection.close()

@@ -83,7 +83,8 @@ class ServiceSettings(BaseSettings):
     inlog_max_per_account: int = Field(default=10, ge=1)
     inlog_max_per_apparaat: int = Field(default=5, ge=1)
     inlog_hash_threads: int = Field(default=2, ge=1, le=16)
-    inlog_hash_wachtrij: int = Field(default=16, ge=0)
+    # more than one source may have under way within its limit (inlog_max_per_bron)
+    inlog_hash_wachtrij: int = Field(default=32, ge=0)
     intake_url: str | None = None
     tafel_url: str | None = None
     toewijzing_url: str | None = None
