@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pypdf import PdfReader
 
 from jbplein_contracts.waarden import Aanpak
+from jbplein_kit import weergave
 from jbplein_kit.gemeenten import Briefhoofd, Gemeente, load_gemeenten
 from jbplein_notificatie.brief import (
     PDF_TITEL,
@@ -307,35 +308,11 @@ def test_every_default_municipality_gets_its_own_letterhead_and_no_other(
 # --- dates -------------------------------------------------------------------------------------
 
 
-def test_dutch_dates_name_every_month_and_weekday_from_our_own_table() -> None:
-    maanden = [datum_nl(date(2026, maand, 3)) for maand in range(1, 13)]
-    assert maanden == [
-        f"3 {naam} 2026"
-        for naam in (
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        )
-    ]
-    week = [datum_met_weekdag_nl(date(2026, 1, dag)) for dag in range(5, 12)]
-    assert week == [
-        "maandag 5 januari 2026",
-        "dinsdag 6 januari 2026",
-        "woensdag 7 januari 2026",
-        "donderdag 8 januari 2026",
-        "vrijdag 9 januari 2026",
-        "zaterdag 10 januari 2026",
-        "zondag 11 januari 2026",
-    ]
+def test_the_letter_writes_its_dates_with_the_kits_dutch_names() -> None:
+    """The letter has no table of its own: every month and weekday is tested in the kit
+    (tests/unit/test_weergave.py), the letter uses the same functions."""
+    assert datum_nl is weergave.datum_nl
+    assert datum_met_weekdag_nl is weergave.datum_met_weekdag_nl
     assert datum_met_weekdag_nl(date(2026, 12, 3)) == "donderdag 3 december 2026"
 
 

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
 
 from jbplein_kit.auth import Actor, OrganisatieSoort, Rol
-from jbplein_kit.weergave import MENU, adres, datum, datum_uit_invoer, datumtijd, menu
+from jbplein_kit.weergave import (
+    MENU,
+    adres,
+    datum,
+    datum_met_weekdag_nl,
+    datum_nl,
+    datum_uit_invoer,
+    datumtijd,
+    menu,
+    weekdag,
+)
+
+MAANDEN = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+WEEKDAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MAANDAG = date(2026, 1, 5)
 
 
 def test_dates_are_written_dd_mm_jjjj_whatever_their_type() -> None:
@@ -18,6 +49,67 @@ def test_dates_are_written_dd_mm_jjjj_whatever_their_type() -> None:
     assert datum("2026-03-07T23:30:00+00:00") == "08-03-2026"
     assert datumtijd(datetime(2026, 7, 1, 8, 5, tzinfo=UTC)) == "01-07-2026 10:05"
     assert datum(None) == "-" and datumtijd(None) == "-"
+
+
+def test_every_month_and_weekday_is_named_in_dutch() -> None:
+    assert [datum_nl(date(2026, maand, 3)) for maand in range(1, 13)] == [
+        f"3 {naam} 2026" for naam in MAANDEN
+    ]
+    week = [date(2026, 1, dag) for dag in range(5, 12)]  # maandag 5 to zondag 11 januari
+    assert [weekdag(dag) for dag in week] == list(WEEKDAGEN)
+    assert [datum_met_weekdag_nl(dag) for dag in week] == [
+        f"{naam} {dag.day} januari 2026" for naam, dag in zip(WEEKDAGEN, week, strict=True)
+    ]
+    # as the letter writes them: no leading zero on the day, the year in full
+    assert datum_nl(date(2026, 11, 26)) == "26 november 2026"
+    assert datum_met_weekdag_nl(date(2026, 12, 3)) == "donderdag 3 december 2026"
+
+
+_NAMEN_IN_EEN_ANDER_LOCALE = f"""
+import json
+from datetime import date, timedelta
+
+from babel.dates import format_date
+
+from jbplein_kit.weergave import datum_met_weekdag_nl, datum_nl, weekdag
+
+maandag = date.fromisoformat({MAANDAG.isoformat()!r})
+week = [maandag + timedelta(days=n) for n in range(7)]
+print(json.dumps({{
+    "machine": format_date(maandag, format="EEEE"),
+    "maanden": [datum_nl(date(2026, maand, 3)) for maand in range(1, 13)],
+    "weekdagen": [weekdag(dag) for dag in week],
+    "voluit": [datum_met_weekdag_nl(dag) for dag in week],
+}}))
+"""
+
+
+@pytest.mark.parametrize("machine", ["en_US.UTF-8", "C"])
+def test_the_dutch_names_do_not_depend_on_the_machines_locale(machine: str) -> None:
+    """A fresh interpreter whose locale says English (or nothing at all): Babel reads its own
+    default from LC_ALL when the module is imported, so only a new process proves that the
+    names come from the explicit Dutch locale."""
+    omgeving = {
+        **os.environ,
+        "LC_ALL": machine,
+        "LC_TIME": machine,
+        "LANG": machine,
+        "LANGUAGE": machine.split(".")[0],
+    }
+    uitkomst = subprocess.run(
+        [sys.executable, "-c", _NAMEN_IN_EEN_ANDER_LOCALE],
+        env=omgeving,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    namen = json.loads(uitkomst.stdout)
+    # the machine's own default really is not Dutch, so this test could catch a missing locale
+    assert namen["machine"] == "Monday"
+    assert namen["maanden"] == [f"3 {naam} 2026" for naam in MAANDEN]
+    assert namen["weekdagen"] == list(WEEKDAGEN)
+    assert namen["voluit"] == [f"{naam} {5 + n} januari 2026" for n, naam in enumerate(WEEKDAGEN)]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -171,14 +171,6 @@ class Sessions:
         )
 
 
-WEEKDAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def weekdag(dag: date) -> str:
-    """The Dutch name of the day of the week (the screens are in Dutch, whatever the locale)."""
-    return WEEKDAGEN[dag.weekday()]
-
-
 def lokaal(moment: datetime) -> datetime:
     """A moment in the plein's time zone (Europe/Amsterdam), as staff read the clock."""
     return moment.astimezone(AMSTERDAM)
@@ -190,7 +182,7 @@ def make_templates(service_templates: Path | None, globals_: dict[str, Any]) -> 
     environment = Environment(
         loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]), auto_reload=False
     )
-    environment.globals.update({"lokaal": lokaal, "weekdag": weekdag, **globals_})
+    environment.globals.update({"lokaal": lokaal, **globals_})
     weergave.install(environment)
     return Jinja2Templates(env=environment)
 

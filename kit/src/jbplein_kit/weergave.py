@@ -1,7 +1,8 @@
 """How the screens write things, the same on every screen: dates as dd-mm-jjjj (times in the
-plein's zone), an address as "straat huisnummer, postcode woonplaats", and names where the
-data holds codes (organisations, municipalities). Pure functions, installed as Jinja filters;
-and the menu, which shows each role only the screens it may open."""
+plein's zone), Dutch weekday and month names (from Babel's Dutch locale, for the screens and
+notificatie's letter alike), an address as "straat huisnummer, postcode woonplaats", and
+names where the data holds codes (organisations, municipalities). Pure functions, installed as
+Jinja filters; and the menu, which shows each role only the screens it may open."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
@@ -33,6 +35,26 @@ def datum(waarde: date | datetime | str | None) -> str:
     if isinstance(dag, datetime):
         dag = dag.astimezone(AMSTERDAM) if dag.tzinfo else dag
     return dag.strftime("%d-%m-%Y")
+
+
+TAAL = "nl_NL"
+"""The locale of every Dutch name of a day or a month: always given to Babel, so the machine's
+own locale (LC_ALL, LANG) never decides the language of a screen or a letter."""
+
+
+def weekdag(dag: date) -> str:
+    """The Dutch name of the day of the week: 'donderdag'."""
+    return format_date(dag, format="EEEE", locale=TAAL)
+
+
+def datum_nl(dag: date) -> str:
+    """A date as a Dutch letter writes it: '3 december 2026'."""
+    return format_date(dag, format="d MMMM y", locale=TAAL)
+
+
+def datum_met_weekdag_nl(dag: date) -> str:
+    """A date with its weekday: 'donderdag 3 december 2026'."""
+    return format_date(dag, format="EEEE d MMMM y", locale=TAAL)
 
 
 _INVOERDATUM = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
@@ -146,3 +168,4 @@ def install(environment: Environment) -> None:
         }
     )
     environment.globals["menu"] = menu
+    environment.globals["weekdag"] = weekdag

@@ -47,6 +47,7 @@ from jbplein_contracts.waarden import (
     Aanpak,
 )
 from jbplein_kit.gemeenten import Gemeente
+from jbplein_kit.weergave import datum_met_weekdag_nl, datum_nl
 
 __all__ = [
     "AFSLUITING",
@@ -74,34 +75,6 @@ Variant = Aanpak
 PLEIN = "Jeugdbeschermingsplein Rotterdam-Rijnmond"
 PDF_TITEL = "Brief Jeugdbeschermingsplein"
 AFSLUITING = ("Met vriendelijke groet,", PLEIN)
-
-# Our own tables, so the letter never depends on the machine's locale.
-_MAANDEN = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-_WEEKDAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def datum_nl(dag: date) -> str:
-    """A date as a Dutch letter writes it: '3 december 2026'."""
-    return f"{dag.day} {_MAANDEN[dag.month - 1]} {dag.year}"
-
-
-def datum_met_weekdag_nl(dag: date) -> str:
-    """A date with its weekday: 'donderdag 3 december 2026'."""
-    return f"{_WEEKDAGEN[dag.weekday()]} {datum_nl(dag)}"
-
 
 # --- input -------------------------------------------------------------------------------------
 
