@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from jbplein_kit.auth import Actor, OrganisatieSoort, Rol
+from jbplein_kit.screens import make_templates
 from jbplein_kit.weergave import (
     MENU,
     adres,
@@ -171,3 +172,11 @@ def test_the_menu_shows_each_role_only_what_it_may_open() -> None:
 )
 def test_a_date_typed_as_dd_mm_jjjj_is_read_as_that_date(getypt: str, iso: str) -> None:
     assert datum_uit_invoer(getypt) == iso
+
+
+def test_the_screens_templates_name_the_weekday_in_dutch() -> None:
+    """The agenda's heading ("Agenda donderdag 03-12-2026") takes its weekday from the same
+    place as the letter: the global ``weekdag`` the kit installs in every screen's templates."""
+    templates = make_templates(None, {})
+    heading = templates.env.from_string("Agenda {{ weekdag(dag) }} {{ dag|datum }}")
+    assert heading.render(dag=date(2026, 12, 3)) == "Agenda donderdag 03-12-2026"
