@@ -16,6 +16,7 @@ from jbplein_intake.formulier import (
     uit_formulier,
 )
 from jbplein_intake.schemas import MeldingIn
+from jbplein_kit.problems import validation_problem
 
 FORMULIER = {
     "gemeente": "0622",
@@ -141,4 +142,19 @@ def test_the_problem_of_registratie_is_dutch_by_its_reason() -> None:
         "gezin.kinderen.1.geboortedatum": (
             "Ligt in de toekomst; geef voor een ongeboren kind de verwachte datum."
         ),
+    }
+
+
+def test_the_api_problem_names_the_same_type_as_its_code() -> None:
+    """The partner API shows our own type as the invalid param's code, and our reason without
+    pydantic's 'Value error, ' prefix (before: code value_error for all of them)."""
+    paren = [(k, v) for k, v in FORMULIER.items()] + [("gezin.kinderen.1.bsn", "123456789")]
+    data, _ = uit_formulier(paren)
+    with pytest.raises(ValidationError) as fout:
+        MeldingIn.model_validate(data)
+    [param] = validation_problem(fout.value.errors(include_url=False)).invalid_params
+    assert param == {
+        "name": "gezin.kinderen[0].bsn",
+        "code": "bsn_11_proef",
+        "reason": "fails the 11-proef",
     }
