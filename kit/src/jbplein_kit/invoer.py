@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 NUL_TEKEN = "contains a NUL character"
 
@@ -28,5 +29,5 @@ class Invoer(BaseModel):
     @classmethod
     def _geen_nul(cls, waarde: Any) -> Any:
         if _heeft_nul(waarde):
-            raise ValueError(NUL_TEKEN)
+            raise PydanticCustomError("nul_teken", NUL_TEKEN)
         return waarde

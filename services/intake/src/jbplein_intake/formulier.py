@@ -3,46 +3,79 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from jbplein_kit.weergave import datum_uit_invoer
 
-from .schemas import MeldingIn
+from .schemas import (
+    BSN_PATROON,
+    EMAIL_PATROON,
+    GEMEENTE_PATROON,
+    HUISNUMMER_PATROON,
+    POSTCODE_PATROON,
+    TELEFOON_PATROON,
+    MeldingIn,
+)
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
+# Pydantic's error type (ours from PydanticCustomError, or pydantic's own) to the form's Dutch
+# message. Never the English message text: that is for the API, and may change.
 NEDERLANDS = {
     "missing": "Verplicht.",
     "string_too_short": "Verplicht.",
-    "string_too_long": "Te lang.",
+    "string_too_long": "Te lang: ten hoogste {max_length} tekens.",
     "string_pattern_mismatch": "Ongeldig formaat.",
     "too_short": "Vul er ten minste één in.",
-    "too_long": "Te veel.",
-    "date_from_datetime_parsing": "Geen geldige datum.",
-    "date_parsing": "Geen geldige datum.",
+    "too_long": "Te veel: ten hoogste {max_length}.",
+    "date_from_datetime_parsing": "Geen geldige datum (dd-mm-jjjj).",
+    "date_from_datetime_inexact": "Geen geldige datum (dd-mm-jjjj).",
+    "date_parsing": "Geen geldige datum (dd-mm-jjjj).",
+    "date_type": "Geen geldige datum (dd-mm-jjjj).",
     "enum": "Kies een van de mogelijkheden.",
     "literal_error": "Kies een van de mogelijkheden.",
-}
-REDENEN = {
-    "contains a NUL character": "Bevat een teken dat niet kan worden opgeslagen.",
-    "fails the 11-proef": "Dit BSN klopt niet (11-proef).",
-    "is not a Dutch postcode (1234 AB)": "Geen Nederlandse postcode (1234 AB).",
-    "is not a house number (e.g. 12, 12A, 12-3)": "Geen huisnummer (bijv. 12, 12A).",
-    "give either geboortedatum or verwachte_geboortedatum": (
+    "nul_teken": "Bevat een teken dat niet kan worden opgeslagen.",
+    "bsn_11_proef": "Dit BSN klopt niet (11-proef).",
+    "postcode": "Geen Nederlandse postcode (1234 AB).",
+    "huisnummer": "Geen huisnummer (bijv. 12, 12A).",
+    "kind_geboren_of_ongeboren": (
         "Vul de geboortedatum in, of voor een ongeboren kind de verwachte datum."
     ),
-    "a born child needs voornaam and achternaam": "Een geboren kind heeft een voor- en achternaam.",
-    "an unborn child has no BSN": "Een ongeboren kind heeft nog geen BSN.",
-    "spoed_reden is required when spoed is true": "Geef de reden van spoed.",
-    "spoed_reden only goes with spoed: true": "Vink spoed aan, of laat de reden leeg.",
+    "kind_zonder_naam": "Een geboren kind heeft een voor- en achternaam.",
+    "ongeboren_met_bsn": "Een ongeboren kind heeft nog geen BSN.",
+    "spoed_zonder_reden": "Geef de reden van spoed.",
+    "reden_zonder_spoed": "Vink spoed aan, of laat de reden leeg.",
+    "zorg_dubbel": "Twee keer dezelfde soort zorg.",
+}
+ONBEKEND = "Ongeldige invoer."
+# A pattern mismatch says which pattern (pydantic's ctx); the form names what was meant.
+PATRONEN = {
+    POSTCODE_PATROON: NEDERLANDS["postcode"],
+    HUISNUMMER_PATROON: NEDERLANDS["huisnummer"],
+    BSN_PATROON: "Een BSN heeft 9 cijfers.",
+    TELEFOON_PATROON: "Geen telefoonnummer.",
+    EMAIL_PATROON: "Geen e-mailadres.",
+    GEMEENTE_PATROON: "Kies een gemeente.",
+}
+# The reasons registratie gives in its problem (our own words, not pydantic's).
+REDENEN = {
     "is not a municipality of the plein": "Geen gemeente van het plein.",
     "the child is 18 or older; the plein is for children under 18": (
         "Het kind is 18 jaar of ouder; het plein is er voor kinderen onder de 18."
     ),
-    "names a kind of worry twice": "Twee keer dezelfde soort zorg.",
+    "lies in the future; give verwachte_geboortedatum for an unborn child": (
+        "Ligt in de toekomst; geef voor een ongeboren kind de verwachte datum."
+    ),
+    "lies too far in the past for an unborn child": (
+        "Ligt te ver in het verleden voor een ongeboren kind."
+    ),
+    "lies more than 300 days ahead": "Ligt meer dan 300 dagen vooruit.",
+    "give geboortedatum, or verwachte_geboortedatum for an unborn child": (
+        NEDERLANDS["kind_geboren_of_ongeboren"]
+    ),
 }
 
 
@@ -109,15 +142,22 @@ def _formuliernaam(loc: Iterable[Any], rijen: dict[str, list[int]]) -> str:
     return ".".join(delen)
 
 
-def dutch(reden: str, soort: str = "") -> str:
-    reden = reden.removeprefix("Value error, ")
-    return REDENEN.get(reden) or NEDERLANDS.get(soort) or reden
+def nederlands(fout: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in Dutch, by its type and
+    context."""
+    soort = str(fout.get("type", ""))
+    ctx = fout.get("ctx") or {}
+    if soort == "string_pattern_mismatch" and ctx.get("pattern") in PATRONEN:
+        return PATRONEN[ctx["pattern"]]
+    tekst = NEDERLANDS.get(soort, ONBEKEND)
+    try:
+        return tekst.format(**ctx)
+    except (KeyError, IndexError):
+        return tekst.split(":")[0] + "."
 
 
 def fouten_uit_validatie(fout: ValidationError, rijen: dict[str, list[int]]) -> dict[str, str]:
-    return {
-        _formuliernaam(e["loc"], rijen): dutch(str(e["msg"]), str(e["type"])) for e in fout.errors()
-    }
+    return {_formuliernaam(e["loc"], rijen): nederlands(e) for e in fout.errors()}
 
 
 def fouten_uit_probleem(
@@ -132,7 +172,7 @@ def fouten_uit_probleem(
                 loc += [deel[: match.start()], int(match.group(1))]
             else:
                 loc.append(deel)
-        fouten[_formuliernaam(loc, rijen)] = dutch(param["reason"])
+        fouten[_formuliernaam(loc, rijen)] = REDENEN.get(param["reason"], ONBEKEND)
     return fouten
 
 

@@ -16,11 +16,20 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from jbplein_contracts.waarden import Zorg
 from jbplein_kit.invoer import Invoer
 
 from .validatie import bsn_geldig, normaliseer_bsn, normaliseer_huisnummer, normaliseer_postcode
+
+# The patterns, by name, so the staff form can say which one a value missed.
+TELEFOON_PATROON = r"^[0-9+()\- ]{6,20}$"
+EMAIL_PATROON = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+BSN_PATROON = r"^[0-9]{8,9}$"
+POSTCODE_PATROON = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
+HUISNUMMER_PATROON = r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$"
+GEMEENTE_PATROON = r"^\d{4}$"
 
 MAX_KINDEREN = 15
 MAX_OUDERS = 4
@@ -28,12 +37,12 @@ MAX_OUDERS = 4
 Naam = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 KorteTekst = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LangeTekst = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Telefoon = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+()\- ]{6,20}$")]
+Telefoon = Annotated[str, StringConstraints(strip_whitespace=True, pattern=TELEFOON_PATROON)]
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATROON),
 ]
-Bsn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{8,9}$")]
+Bsn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=BSN_PATROON)]
 
 
 class Strikt(Invoer):
@@ -44,7 +53,7 @@ def _bsn(waarde: str | None) -> str | None:
     if waarde is None:
         return None
     if not bsn_geldig(waarde):
-        raise ValueError("fails the 11-proef")
+        raise PydanticCustomError("bsn_11_proef", "fails the 11-proef")
     return normaliseer_bsn(waarde)
 
 
@@ -95,11 +104,15 @@ class KindIn(Strikt):
     @model_validator(mode="after")
     def _geboren_of_ongeboren(self) -> Self:
         if (self.geboortedatum is None) == (self.verwachte_geboortedatum is None):
-            raise ValueError("give either geboortedatum or verwachte_geboortedatum")
+            raise PydanticCustomError(
+                "kind_geboren_of_ongeboren", "give either geboortedatum or verwachte_geboortedatum"
+            )
         if self.geboortedatum is not None and (self.voornaam is None or self.achternaam is None):
-            raise ValueError("a born child needs voornaam and achternaam")
+            raise PydanticCustomError(
+                "kind_zonder_naam", "a born child needs voornaam and achternaam"
+            )
         if self.verwachte_geboortedatum is not None and self.bsn is not None:
-            raise ValueError("an unborn child has no BSN")
+            raise PydanticCustomError("ongeboren_met_bsn", "an unborn child has no BSN")
         return self
 
     @property
@@ -115,14 +128,10 @@ class AdresIn(Strikt):
     woonplaats: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None
     ) = None
-    postcode: Annotated[
-        str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
-    ]
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, pattern=POSTCODE_PATROON)]
     huisnummer: Annotated[
         str,
-        StringConstraints(
-            strip_whitespace=True, pattern=r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$"
-        ),
+        StringConstraints(strip_whitespace=True, pattern=HUISNUMMER_PATROON),
     ]
     wijk: (
         Annotated[
@@ -137,12 +146,18 @@ class AdresIn(Strikt):
     @field_validator("postcode")
     @classmethod
     def _postcode(cls, waarde: str) -> str:
-        return normaliseer_postcode(waarde)
+        try:
+            return normaliseer_postcode(waarde)
+        except ValueError as fout:
+            raise PydanticCustomError("postcode", str(fout)) from fout
 
     @field_validator("huisnummer")
     @classmethod
     def _huisnummer(cls, waarde: str) -> str:
-        return normaliseer_huisnummer(waarde)
+        try:
+            return normaliseer_huisnummer(waarde)
+        except ValueError as fout:
+            raise PydanticCustomError("huisnummer", str(fout)) from fout
 
 
 class GezinIn(Strikt):
@@ -159,7 +174,7 @@ class ZorgenIn(Strikt):
     @classmethod
     def _uniek(cls, soorten: list[Zorg]) -> list[Zorg]:
         if len(set(soorten)) != len(soorten):
-            raise ValueError("names a kind of worry twice")
+            raise PydanticCustomError("zorg_dubbel", "names a kind of worry twice")
         return soorten
 
 
@@ -171,7 +186,9 @@ class HulpIn(Strikt):
 class MeldingIn(Strikt):
     """A melding as a partner submits it."""
 
-    gemeente: str = Field(pattern=r"^\d{4}$", description="CBS code of an onboarded municipality")
+    gemeente: str = Field(
+        pattern=GEMEENTE_PATROON, description="CBS code of an onboarded municipality"
+    )
     melder: MelderIn
     gezin: GezinIn
     zorgen: ZorgenIn
@@ -185,9 +202,13 @@ class MeldingIn(Strikt):
     def _spoed_met_reden(cls, reden: str | None, info: ValidationInfo) -> str | None:
         spoed = info.data.get("spoed", False)
         if spoed and not reden:
-            raise ValueError("spoed_reden is required when spoed is true")
+            raise PydanticCustomError(
+                "spoed_zonder_reden", "spoed_reden is required when spoed is true"
+            )
         if not spoed and reden:
-            raise ValueError("spoed_reden only goes with spoed: true")
+            raise PydanticCustomError(
+                "reden_zonder_spoed", "spoed_reden only goes with spoed: true"
+            )
         return reden
 
 

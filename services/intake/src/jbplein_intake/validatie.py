@@ -6,7 +6,13 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-POSTCODE = re.compile(r"^([1-9][0-9]{3}) ?([A-Za-z]{2})$")
+from stdnum.exceptions import ValidationError as StdnumFout
+from stdnum.nl import bsn as stdnum_bsn
+from stdnum.nl import postcode as stdnum_postcode
+
+BSN_VORM = re.compile(r"[0-9]{8,9}")
+POSTCODE = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})")
+POSTCODE_REDEN = "is not a Dutch postcode (1234 AB)"
 HUISNUMMER = re.compile(r"^([1-9][0-9]{0,4})(?:[ -]?([A-Za-z0-9]{1,6}))?$")
 
 # An unborn child: the expected date lies at most this far ahead, or this little behind
@@ -16,27 +22,29 @@ ONGEBOREN_OVER_TIJD = timedelta(days=30)
 
 
 def bsn_geldig(bsn: str) -> bool:
-    """The 11-proef: 9 digits (an 8-digit BSN gets a leading zero) where
-    9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11, and not all zeros."""
-    if not bsn.isdigit() or len(bsn) not in (8, 9):
-        return False
-    cijfers = [int(c) for c in bsn.zfill(9)]
-    if not any(cijfers):
-        return False
-    som = sum(c * w for c, w in zip(cijfers[:8], range(9, 1, -1), strict=True)) - cijfers[8]
-    return som % 11 == 0
+    """The 11-proef, by python-stdnum: 8 or 9 ASCII digits (an 8-digit BSN gets a leading
+    zero), not all zeros. stdnum itself would also zero-fill a shorter number and take dots,
+    dashes and spaces; our API takes only 8 or 9 digits, so the form is checked here first."""
+    return BSN_VORM.fullmatch(bsn) is not None and stdnum_bsn.is_valid(bsn)
 
 
 def normaliseer_bsn(bsn: str) -> str:
-    return bsn.zfill(9)
+    """``11222333`` → ``011222333``; only for a BSN that passed :func:`bsn_geldig`."""
+    return stdnum_bsn.compact(bsn)
 
 
 def normaliseer_postcode(postcode: str) -> str:
-    """``3072 ab`` → ``3072AB``."""
-    match = POSTCODE.match(postcode.strip())
-    if not match:
-        raise ValueError("is not a Dutch postcode (1234 AB)")
-    return f"{match.group(1)}{match.group(2).upper()}"
+    """``3072 ab`` → ``3072AB``. The shape our API takes (one space at most, no ``NL`` or
+    dash) is checked here; python-stdnum checks the code itself, which also refuses the letter
+    pairs SA, SD and SS that PostNL never issues."""
+    vorm = POSTCODE.fullmatch(postcode.strip())
+    if vorm is None:
+        raise ValueError(POSTCODE_REDEN)
+    try:
+        stdnum_postcode.validate(vorm.group(1) + vorm.group(2))
+    except StdnumFout as fout:
+        raise ValueError(POSTCODE_REDEN) from fout
+    return stdnum_postcode.compact(vorm.group(1) + vorm.group(2))
 
 
 def normaliseer_huisnummer(huisnummer: str) -> str:
