@@ -33,7 +33,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from jbplein_contracts import subjects
 from jbplein_runner import processes
 from jbplein_runner.system import SERVICES, System
-from tests.support.meldingen import bsn, melding
+from tests.support.meldingen import bsn, melding, postcode
 
 AANPAKKEN = ("vrijwillig", "drang", "raadsonderzoek")
 
@@ -66,7 +66,7 @@ def melding_body(i: int) -> dict[str, Any]:
         gezin__adres={
             "straat": "Maasstraat",
             "woonplaats": "Rotterdam",
-            "postcode": f"{3000 + i // 26 % 999:04d} {chr(65 + i % 26)}{chr(65 + i // 676 % 26)}",
+            "postcode": postcode(i),
             "huisnummer": str(1 + i % 9999),
             "wijk": "Feijenoord",
         },

@@ -85,3 +85,12 @@ def bsn(i: int) -> str:
         if check < 10:
             return f"{prefix:08d}{check}"
     raise AssertionError("unreachable: one of two neighbouring prefixes has a check digit")
+
+
+def postcode(i: int) -> str:
+    """A Dutch postcode for melding ``i`` of a run; never SA, SD or SS, which PostNL does not
+    issue and intake refuses."""
+    letters = f"{chr(65 + i % 26)}{chr(65 + i // 676 % 26)}"
+    if letters in {"SA", "SD", "SS"}:
+        letters = "T" + letters[1]
+    return f"{3000 + i // 26 % 999:04d} {letters}"

@@ -76,3 +76,12 @@ def test_every_melding_of_a_run_is_about_its_own_child() -> None:
     nummers = [bsn(i) for i in range(5_000)]
     assert len(set(nummers)) == len(nummers)
     assert all(bsn_geldig(n) for n in nummers)
+
+
+def test_every_melding_of_a_run_has_a_postcode_intake_takes() -> None:
+    """The runs stalled when intake began refusing SA, SD and SS (python-stdnum, issue 12)."""
+    from jbplein_intake.validatie import normaliseer_postcode
+
+    from ..support.meldingen import postcode
+
+    assert all(normaliseer_postcode(postcode(i)) for i in range(20_000))
