@@ -183,6 +183,17 @@ async def met_status(
     return z if z is not None and z["status"] == status else None
 
 
+async def gepubliceerd_tot(
+    bus: Bus, client: httpx.AsyncClient, token: str, event: BesluitGenomen, status: str
+) -> dict[str, Any]:
+    """Publish a besluit and wait until its case has ``status``; the case."""
+    await bus.publish(event)
+    zaak_: dict[str, Any] = await eventually(
+        lambda: met_status(client, token, event.data.melding_id, status)
+    )
+    return zaak_
+
+
 async def n_events(bus: Bus, kanaal: subjects.Kanaal, model: Any, n: int) -> list[Any]:
     events = await bus.read(kanaal, model)
     return events if len(events) >= n else []
@@ -791,17 +802,11 @@ async def test_a_corrected_besluit_without_casusregisseur_closes_the_case(
     client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     drang = besluit(clock.now())
-    await bus.publish(drang)
-    await eventually(
-        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "actief")
-    )
+    await gepubliceerd_tot(bus, client, tokens["ondersteuner"], drang, "actief")
     correctie = besluit(
         clock.now(), aanpak=Aanpak.VRIJWILLIG, melding_id=drang.data.melding_id, versie=2
     )
-    await bus.publish(correctie)
-    z = await eventually(
-        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "afgesloten")
-    )
+    z = await gepubliceerd_tot(bus, client, tokens["ondersteuner"], correctie, "afgesloten")
     assert z["afsluitreden"] == "besluit_gecorrigeerd"
     assert (z["besluit_versie"], z["aanpak"]) == (2, "vrijwillig"), "the aanpak of version 2"
     [gesloten] = await eventually(
@@ -814,10 +819,7 @@ async def test_a_correction_shows_its_aanpak_and_an_older_version_arriving_late_
     client: httpx.AsyncClient, bus: Bus, tokens: dict[str, str], clock: ManualClock
 ) -> None:
     drang = besluit(clock.now())
-    await bus.publish(drang)
-    await eventually(
-        lambda: met_status(client, tokens["ondersteuner"], drang.data.melding_id, "actief")
-    )
+    await gepubliceerd_tot(bus, client, tokens["ondersteuner"], drang, "actief")
     correctie = besluit(
         clock.now(), aanpak=Aanpak.RAADSONDERZOEK, melding_id=drang.data.melding_id, versie=3
     )
